@@ -1,0 +1,37 @@
+"""Shared behaviour of Praxis actions: access to the retriever and the settings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from rasa_sdk import Action
+
+from actions.retrieval import Retriever, knowledge_base
+from praxis import config
+
+
+class ReportAccess:
+    """The retriever and settings an action uses. Both can be passed in (tests do); by default
+    they are the process's knowledge base and settings."""
+
+    def __init__(self, retriever: Retriever | None = None,
+                 settings: config.Settings | None = None) -> None:
+        self._retriever = retriever
+        self._settings = settings
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = knowledge_base()
+        return self._retriever
+
+    @property
+    def settings(self) -> config.Settings:
+        return self._settings or config.get()
+
+
+class PraxisAction(ReportAccess, Action, ABC):
+    """Base of Praxis actions. Abstract, so the action server does not register it."""
+
+    @abstractmethod
+    def name(self) -> str: ...

@@ -1,0 +1,44 @@
+"""How report passages are quoted and cited in messages."""
+
+from __future__ import annotations
+
+from knowledge.chunking import Chunk, sentences_of
+
+QUOTE_CHARS = 420
+
+
+def excerpt(chunk: Chunk, limit: int = QUOTE_CHARS) -> str:
+    """The passage's own words, whole sentences up to ``limit`` characters; a key finding's
+    title prefix ("Leadership's role - ") is left out, since the citation names it."""
+    text = chunk.text
+    if chunk.parent and text.startswith(chunk.section):
+        text = text[len(chunk.section):].lstrip(" -–—:")
+    parts: list[str] = []
+    for sentence in sentences_of(text):
+        sentence = sentence.lstrip("• ")
+        if parts and len(" ".join(parts + [sentence])) > limit:
+            parts.append("…")
+            break
+        parts.append(sentence)
+    return " ".join(parts)
+
+
+def cite(chunk: Chunk) -> str:
+    """"(Key findings: Leadership's role — McLoughlin (2023), "How do …")"."""
+    who = f"{chunk.citation}, " if chunk.citation else ""
+    return f"({chunk.heading} — {who}\"{chunk.source}\")"
+
+
+def quote(chunk: Chunk) -> str:
+    """The passage as a quotation with its citation; document details are labelled as such,
+    since they describe the report rather than quote it."""
+    if chunk.kind == "details":
+        return f"About the document: {chunk.text}"
+    return f"“{excerpt(chunk)}” {cite(chunk)}"
+
+
+def finding_name(chunk: Chunk) -> str:
+    """How a passage is named in a sentence: "the finding on leadership's role"."""
+    if chunk.parent == "Key findings":
+        return f"the report's finding on {chunk.section[0].lower()}{chunk.section[1:]}"
+    return f"the report's section “{chunk.section}”"

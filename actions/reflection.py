@@ -1,0 +1,249 @@
+"""The guided reflection: theme choice, the prompts, grounding each answer, and the summary.
+
+One Rasa form, ``reflection_form``, runs every theme: its slots are the theme and the four steps of
+"What? So what? Now what?", and the prompts come from the chosen theme (``actions.themes``). The
+first prompt quotes the theme's key finding; each answer is related to the report passage closest
+to what the practitioner wrote, or said plainly to go beyond the report.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import PraxisAction, ReportAccess
+from actions.citations import cite, excerpt, finding_name
+from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
+from knowledge.chunking import Chunk
+
+CITED = "findings_cited"
+MIN_WORDS = 2
+
+
+def theme_buttons() -> list[dict[str, str]]:
+    return [
+        {"title": t.title, "payload": f'/choose_theme{{"theme":"{t.key}"}}'}
+        for t in THEMES.values()
+    ]
+
+
+def current_theme(tracker: Tracker) -> Theme | None:
+    return THEMES.get(tracker.get_slot("theme") or "")
+
+
+def cited_ids(tracker: Tracker) -> list[str]:
+    return list(tracker.get_slot(CITED) or [])
+
+
+class ActionAskTheme(PraxisAction):
+    """Offer the eight themes as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_theme"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text="Which theme would you like to reflect on? Each is one of the report's key "
+            f"findings, and the reflection follows \"{MODEL_NAME}\" in four short prompts "
+            "(about ten minutes).",
+            buttons=theme_buttons(),
+        )
+        return []
+
+
+class AskStep(PraxisAction, ABC):
+    """Ask one step of the reflection, in the words of the chosen theme."""
+
+    slot: str
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    def theme_finding(self, theme: Theme) -> Chunk | None:
+        chunk = self.retriever.section(theme.section)
+        if chunk is None:  # sources without that section: the closest passage, if close enough
+            hits = [h for h in self.retriever.search(theme.section, k=1)
+                    if h.score >= self.settings.grounding_threshold and h.chunk.kind == "passage"]
+            chunk = hits[0].chunk if hits else None
+        return chunk
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        theme = current_theme(tracker)
+        if theme is None:  # cannot happen in the form's order; ask for the theme instead
+            return await ActionAskTheme(self._retriever, self._settings).run(
+                dispatcher, tracker, domain)
+        prompt = f"**{STEP_LABELS[self.slot]}** {theme.prompt(self.slot)}"
+        events: list[dict[str, Any]] = []
+        if self.slot == STEPS[0]:
+            intro = f"Let's reflect on {theme.title.lower()}."
+            chunk = self.theme_finding(theme)
+            if chunk is not None:
+                intro += f" The report finds: “{excerpt(chunk)}” {cite(chunk)}"
+                cited = cited_ids(tracker)
+                if chunk.chunk_id not in cited:
+                    events.append(SlotSet(CITED, cited + [chunk.chunk_id]))
+            intro += ("\n\nYou can ask me about the report at any point, or say \"stop\" to "
+                      "pause.")
+            prompt = f"{intro}\n\n{prompt}"
+        dispatcher.utter_message(text=prompt)
+        return events
+
+
+class ActionAskAnswerWhat(AskStep):
+    slot = "answer_what"
+
+
+class ActionAskAnswerSoWhat(AskStep):
+    slot = "answer_so_what"
+
+
+class ActionAskAnswerNowWhat(AskStep):
+    slot = "answer_now_what"
+
+
+class ActionAskNextStep(AskStep):
+    slot = "next_step"
+
+
+class ValidateReflectionForm(ReportAccess, FormValidationAction):
+    """Check each answer and relate it to the report."""
+
+    def name(self) -> str:
+        return "validate_reflection_form"
+
+    async def validate_theme(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        theme = THEMES.get(str(value)) or match_theme(str(value or ""))
+        if theme is None and value:
+            theme = self.theme_by_meaning(str(value))
+        if theme is None:
+            dispatcher.utter_message(text="I didn't catch which theme you'd like. "
+                                     "Please choose one of these:")
+            return {"theme": None}
+        return {"theme": theme.key}
+
+    def theme_by_meaning(self, text: str) -> Theme | None:
+        """The theme whose key finding is the passage closest to ``text``, if close enough."""
+        hits = self.retriever.search(text, k=1)
+        if not hits or hits[0].score < self.settings.grounding_threshold:
+            return None
+        return next((t for t in THEMES.values() if t.section == hits[0].chunk.section), None)
+
+    def relate(self, answer: str, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[str] | None:
+        """Say which passage the answer connects with; return the updated cited list."""
+        hits = [h for h in self.retriever.search(answer, k=3)
+                if h.chunk.kind == "passage" and h.score >= self.settings.grounding_threshold]
+        if not hits:
+            dispatcher.utter_message(
+                text="Thank you. What you describe goes beyond what the report summary covers, "
+                "so I won't tie it to a particular finding.")
+            return None
+        chunk = hits[0].chunk
+        cited = cited_ids(tracker)
+        if chunk.chunk_id in cited:
+            dispatcher.utter_message(text=f"Thank you. That echoes {finding_name(chunk)}, "
+                                     "which we have already touched on.")
+            return None
+        dispatcher.utter_message(
+            text=f"Thank you. This connects with {finding_name(chunk)}: “{excerpt(chunk)}” "
+            f"{cite(chunk)}")
+        return cited + [chunk.chunk_id]
+
+    def _answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                tracker: Tracker, ground: bool = True) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text.split()) < MIN_WORDS:
+            dispatcher.utter_message(text="Could you say a little more? A sentence or two is "
+                                     "plenty.")
+            return {slot: None}
+        result: dict[str, Any] = {slot: text}
+        if ground:
+            cited = self.relate(text, dispatcher, tracker)
+            if cited is not None:
+                result[CITED] = cited
+        return result
+
+    async def validate_answer_what(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return self._answer("answer_what", value, dispatcher, tracker)
+
+    async def validate_answer_so_what(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return self._answer("answer_so_what", value, dispatcher, tracker)
+
+    async def validate_answer_now_what(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return self._answer("answer_now_what", value, dispatcher, tracker)
+
+    async def validate_next_step(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return self._answer("next_step", value, dispatcher, tracker, ground=False)
+
+
+def reset_events(theme: str | None = None) -> list[dict[str, Any]]:
+    return [SlotSet(s, None) for s in STEPS] + [
+        SlotSet(CITED, []), SlotSet("theme", theme), SlotSet("requested_slot", None)]
+
+
+class ActionResetReflection(PraxisAction):
+    """Clear the reflection's slots for a fresh start, keeping a theme the user just named."""
+
+    def name(self) -> str:
+        return "action_reset_reflection"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        named = None
+        msg = tracker.latest_message or {}
+        if (msg.get("intent") or {}).get("name") in ("start_reflection", "choose_theme"):
+            named = next((e.get("value") for e in msg.get("entities", [])
+                          if e.get("entity") == "theme" and e.get("value") in THEMES), None)
+        return reset_events(named)
+
+
+class ActionCloseReflection(PraxisAction):
+    """The closing summary: the user's answers, the findings cited and the next step."""
+
+    def name(self) -> str:
+        return "action_close_reflection"
+
+    def summary(self, tracker: Tracker) -> str:
+        theme = current_theme(tracker)
+        title = theme.title.lower() if theme else "your chosen theme"
+        lines = [f"Here is your reflection on {title} ({MODEL_NAME}):", ""]
+        labels = {"answer_what": "What happened", "answer_so_what": "What it means",
+                  "answer_now_what": "What could change"}
+        for slot, label in labels.items():
+            lines.append(f"• **{label}:** {tracker.get_slot(slot)}")
+        chunks = [c for c in map(self.retriever.chunk, cited_ids(tracker)) if c is not None]
+        if chunks:
+            sources = sorted({f"{c.citation}, “{c.source}”" if c.citation else f"“{c.source}”"
+                              for c in chunks})
+            lines.append("• **Findings it connects with:** "
+                         + "; ".join(c.heading for c in chunks)
+                         + f" ({'; '.join(sources)})")
+        lines.append(f"• **Your next step:** {tracker.get_slot('next_step')}")
+        lines += ["", "Thank you for taking the time to reflect. Would you like to reflect on "
+                  "another theme?"]
+        return "\n".join(lines)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        if not all(tracker.get_slot(s) for s in STEPS):
+            dispatcher.utter_message(text="Your reflection is paused. Say \"continue\" whenever "
+                                     "you're ready.")
+            return []
+        dispatcher.utter_message(
+            text=self.summary(tracker),
+            buttons=[{"title": "Yes, another theme", "payload": "/affirm"},
+                     {"title": "No, that's all for now", "payload": "/deny"}],
+        )
+        return reset_events()

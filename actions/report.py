@@ -1,0 +1,48 @@
+"""Answering a free question about the report by quoting it, or saying it does not cover it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import PraxisAction
+from actions.citations import quote
+
+SECOND_PASSAGE_MARGIN = 0.06
+
+
+def coverage() -> str:
+    from actions.themes import THEMES
+
+    findings = "; ".join(t.section for t in THEMES.values())
+    return (
+        "It covers the study's aims, its eight key findings "
+        f"({findings}), how the study was done, and its funding."
+    )
+
+
+class ActionAnswerReport(PraxisAction):
+    """Quote the best passage(s) for the user's question, with section and source."""
+
+    def name(self) -> str:
+        return "action_answer_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        question = (tracker.latest_message.get("text") or "").strip()
+        threshold = self.settings.report_threshold
+        hits = [h for h in self.retriever.search(question, k=3) if h.score >= threshold]
+        if not hits:
+            dispatcher.utter_message(
+                text="The report summary doesn't cover that, so I won't guess. " + coverage()
+            )
+            return []
+        best = hits[0]
+        lines = [f"From the report: {quote(best.chunk)}"]
+        for other in hits[1:2]:
+            if best.score - other.score <= SECOND_PASSAGE_MARGIN:
+                lines.append(f"Also relevant: {quote(other.chunk)}")
+        dispatcher.utter_message(text="\n\n".join(lines))
+        return []

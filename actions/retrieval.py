@@ -1,0 +1,44 @@
+"""The retriever the actions use, and the process-wide knowledge base behind it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+from knowledge.chunking import Chunk
+from knowledge.engine import Hit, KnowledgeBase
+from praxis import config
+
+log = logging.getLogger(__name__)
+
+
+class Retriever(Protocol):
+    """What an action needs of the knowledge base."""
+
+    def search(self, query: str, k: int = 3) -> list[Hit]: ...
+
+    def section(self, title: str) -> Chunk | None: ...
+
+    def chunk(self, chunk_id: str) -> Chunk | None: ...
+
+
+_lock = threading.Lock()
+_kb: KnowledgeBase | None = None
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The knowledge base of this process, loaded once on first use. It is built by
+    ``praxis index`` (``make run`` does that); a missing, stale or mismatched index is refused
+    with :class:`knowledge.index.IndexLoadError`, whose message names the fix."""
+    global _kb
+    with _lock:
+        if _kb is None:
+            from knowledge.embedding import Embedder
+
+            settings = config.get()
+            embedder = Embedder(settings.embedding_model)
+            _kb = KnowledgeBase.load(settings.index_path, embedder)
+            log.info("knowledge base ready: %s chunks, model %s",
+                     _kb.manifest.get("chunk_count"), _kb.manifest.get("model"))
+        return _kb

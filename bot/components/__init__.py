@@ -1,0 +1,1 @@
+"""Custom Rasa graph components (Rasa env, Python 3.10)."""

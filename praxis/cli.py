@@ -1,0 +1,145 @@
+"""``praxis``: build and search the knowledge index, chat, and run the servers.
+
+    praxis index [PATH...]          build the index (from KNOWLEDGE_SOURCES by default)
+    praxis search "QUERY" --k 3     search it; no QUERY: one query a line from stdin (JSONL out)
+    praxis chat                     chat with a running Praxis in the terminal
+    praxis serve                    start the Rasa and action servers (what `make run` does)
+    praxis rasa ARGS...             run the Rasa CLI with Praxis's settings in its environment
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from praxis import config
+
+
+def _embedder(settings: config.Settings):
+    from knowledge.embedding import Embedder
+
+    return Embedder(settings.embedding_model)
+
+
+def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
+    from knowledge.engine import KnowledgeBase
+
+    if args.if_changed and not args.paths:
+        kb, built = KnowledgeBase.ensure(settings.index_path, settings.sources,
+                                         _embedder(settings), progress=True)
+        if not built:
+            print(f"Knowledge index is up to date ({kb.manifest['chunk_count']} chunks, "
+                  f"{settings.index_path}).")
+            return 0
+    else:
+        paths = [Path(p) for p in args.paths] or settings.sources
+        kb = KnowledgeBase.build(paths, _embedder(settings), progress=True,
+                                 on_source=lambda p: print(f"reading {p}", file=sys.stderr))
+        kb.save(settings.index_path)
+    m = kb.manifest
+    print(f"Indexed {m['chunk_count']} chunks ({m['row_count']} vectors) from "
+          f"{', '.join(m['sources'])} with {m['model']} into {settings.index_path}.")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: config.Settings) -> int:
+    from knowledge.engine import KnowledgeBase
+
+    kb, _ = KnowledgeBase.ensure(settings.index_path, settings.sources, _embedder(settings))
+    if args.k < 1:
+        print("praxis: --k must be at least 1", file=sys.stderr)
+        return 2
+
+    def result(query: str) -> dict:
+        return {"query": query, "results": [h.to_dict() for h in kb.search(query, args.k)]}
+
+    if args.query is not None:
+        print(_format(result(args.query), args.json))
+        return 0
+    for line in sys.stdin:
+        query = line.strip()
+        if query:
+            print(json.dumps(result(query), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _format(obj: dict, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(obj, ensure_ascii=False, indent=2)
+    lines = []
+    for r in obj["results"]:
+        lines.append(f"{r['rank']}. [{r['score']:.3f}] {r['section']} ({r['source']})")
+        lines.append(f"   {r['text'][:300]}")
+    return "\n".join(lines) or "(no results)"
+
+
+def cmd_chat(args: argparse.Namespace, settings: config.Settings) -> int:
+    from praxis import chat
+
+    return chat.run(args.url or settings.rasa_base_url, args.sender)
+
+
+def cmd_serve(args: argparse.Namespace, settings: config.Settings) -> int:
+    from praxis import stack
+
+    return stack.serve(settings)
+
+
+def cmd_rasa(args: argparse.Namespace, settings: config.Settings) -> int:
+    from praxis import stack
+
+    if not stack.RASA_BIN.exists():
+        print(f"praxis: {stack.RASA_BIN} is missing: run `make setup`", file=sys.stderr)
+        return 2
+    os.chdir(config.ROOT)
+    os.execve(str(stack.RASA_BIN), [str(stack.RASA_BIN), *args.rasa_args],
+              stack.rasa_environment(settings))
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="praxis", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build the knowledge index")
+    p.add_argument("paths", nargs="*", help="files or folders (.md .txt .html .pdf)")
+    p.add_argument("--if-changed", action="store_true",
+                   help="only rebuild when the sources changed since the last build")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("search", help="search the knowledge index")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--k", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+    p = sub.add_parser("chat", help="chat in the terminal over the REST channel")
+    p.add_argument("--url", help="Rasa server URL (default from settings)")
+    p.add_argument("--sender", help="conversation id (default: a new one)")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("serve", help="start the Rasa and action servers")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("rasa", help="run the Rasa CLI with Praxis's environment")
+    p.add_argument("rasa_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_rasa)
+    args = parser.parse_args(argv)
+    try:
+        settings = config.get()
+        return args.func(args, settings)
+    except config.SettingsError as exc:
+        print(f"praxis: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # one clear line for the known failures, not a traceback
+        from knowledge.documents import SourceError
+        from knowledge.embedding import ModelError
+        from knowledge.index import IndexLoadError
+
+        if isinstance(exc, SourceError | ModelError | IndexLoadError):
+            print(f"praxis: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Every setting Praxis reads, in one place: the environment, then ``.env``, then defaults.
+
+Nothing else in Praxis reads the environment. ``.env.example`` lists the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Praxis settings. Field names are the environment variable names, lower-cased."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_url: str = ""  # where clients reach Rasa; default http://{host}:{rasa_port}
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
+    index_dir: str = "var/index"
+    tracker_db: str = "var/tracker.db"
+    model_dir: str = "models"
+    report_threshold: float = 0.40  # below: "the report does not cover that"
+    grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
+    crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
+    staff_support: str = "your institution's staff wellbeing service or employee assistance programme"
+    max_message_chars: int = 4000
+    ready_timeout_s: float = 180.0
+
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else ROOT / p
+
+    @property
+    def sources(self) -> list[Path]:
+        return [self.path(p) for p in self.knowledge_sources.split(":") if p.strip()]
+
+    @property
+    def index_path(self) -> Path:
+        return self.path(self.index_dir)
+
+    @property
+    def rasa_base_url(self) -> str:
+        return (self.rasa_url or f"http://{self.host}:{self.rasa_port}").rstrip("/")
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def load(env_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings: the process environment wins over ``.env``, which wins over defaults."""
+    env_file = env_file or ROOT / ".env"
+    values: dict[str, str | None] = dict(dotenv_values(env_file)) if env_file.exists() else {}
+    values.update(os.environ if environ is None else environ)
+    kwargs = {}
+    for f in fields(Settings):
+        raw = values.get(f.name.upper())
+        if raw is None or raw == "":
+            continue
+        try:
+            kwargs[f.name] = _cast(f.type, raw)
+        except ValueError as exc:
+            raise SettingsError(f"{f.name.upper()}={raw!r} is not a valid {f.type}") from exc
+    return Settings(**kwargs)
+
+
+def _cast(kind: object, raw: str) -> object:
+    if kind in ("int", int):
+        return int(raw)
+    if kind in ("float", float):
+        return float(raw)
+    return raw
+
+
+_settings: Settings | None = None
+
+
+def get() -> Settings:
+    """The settings of this process, read once."""
+    global _settings
+    if _settings is None:
+        _settings = load()
+    return _settings

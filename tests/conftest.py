@@ -1,0 +1,50 @@
+"""Shared fixtures: the real embedding model and a knowledge base built from the shipped report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "knowledge" / "sources"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from knowledge.embedding import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def kb(embedder, tmp_path_factory):
+    from knowledge.engine import KnowledgeBase
+
+    kb = KnowledgeBase.build([SOURCES], embedder)
+    kb.save(tmp_path_factory.mktemp("index"))
+    return kb
+
+
+@pytest.fixture
+def make_tracker():
+    """Build a rasa-sdk Tracker from a few facts, as the action server would receive it."""
+    from rasa_sdk import Tracker
+
+    def make(text: str = "", intent: str = "reflect", slots: dict[str, Any] | None = None,
+             entities: list[dict[str, Any]] | None = None, active_loop: str | None = None,
+             sender: str = "test-user") -> Tracker:
+        return Tracker(
+            sender_id=sender,
+            slots=dict(slots or {}),
+            latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
+                            "entities": entities or []},
+            events=[],
+            paused=False,
+            followup_action=None,
+            active_loop={"name": active_loop} if active_loop else {},
+            latest_action_name="action_listen",
+        )
+
+    return make
