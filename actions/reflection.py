@@ -8,7 +8,7 @@ to what the practitioner wrote, or said plainly to go beyond the report.
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -23,6 +23,7 @@ from knowledge.chunking import Chunk
 
 CITED = "findings_cited"
 MIN_WORDS = 2
+NEAR_MARGIN = 0.05  # a passage this close to the best one may be cited instead of repeating it
 
 
 def theme_buttons() -> list[dict[str, str]]:
@@ -58,9 +59,12 @@ class ActionAskTheme(PraxisAction):
 
 
 class AskStep(PraxisAction, ABC):
-    """Ask one step of the reflection, in the words of the chosen theme."""
+    """Ask one step of the reflection, in the words of the chosen theme. Abstract: each
+    subclass names its slot."""
 
-    slot: str
+    @property
+    @abstractmethod
+    def slot(self) -> str: ...
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
@@ -120,8 +124,10 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
 
     async def validate_theme(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        theme = THEMES.get(str(value)) or match_theme(str(value or ""))
-        if theme is None and value:
+        if not value:  # cleared for a fresh start: the form asks for it
+            return {"theme": None}
+        theme = THEMES.get(str(value)) or match_theme(str(value))
+        if theme is None:
             theme = self.theme_by_meaning(str(value))
         if theme is None:
             dispatcher.utter_message(text="I didn't catch which theme you'd like. "
@@ -146,12 +152,15 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                 text="Thank you. What you describe goes beyond what the report summary covers, "
                 "so I won't tie it to a particular finding.")
             return None
-        chunk = hits[0].chunk
         cited = cited_ids(tracker)
-        if chunk.chunk_id in cited:
-            dispatcher.utter_message(text=f"Thank you. That echoes {finding_name(chunk)}, "
-                                     "which we have already touched on.")
+        best = hits[0]
+        fresh = [h for h in hits if h.chunk.chunk_id not in cited
+                 and best.score - h.score <= NEAR_MARGIN]
+        if not fresh:
+            dispatcher.utter_message(text=f"Thank you. That echoes {finding_name(best.chunk)}, "
+                                     "which is already part of this reflection.")
             return None
+        chunk = fresh[0].chunk
         dispatcher.utter_message(
             text=f"Thank you. This connects with {finding_name(chunk)}: “{excerpt(chunk)}” "
             f"{cite(chunk)}")
@@ -159,7 +168,9 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
 
     def _answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                 tracker: Tracker, ground: bool = True) -> dict[str, Any]:
-        text = str(value or "").strip()
+        if value is None:  # cleared for a fresh start: the form asks for it
+            return {slot: None}
+        text = str(value).strip()
         if len(text.split()) < MIN_WORDS:
             dispatcher.utter_message(text="Could you say a little more? A sentence or two is "
                                      "plenty.")

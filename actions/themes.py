@@ -16,7 +16,7 @@ STEP_LABELS = {
     "answer_what": "What?",
     "answer_so_what": "So what?",
     "answer_now_what": "Now what?",
-    "next_step": "Next step",
+    "next_step": "Now what: your next step.",
 }
 
 
@@ -54,7 +54,7 @@ THEMES: dict[str, Theme] = {
             now_what="If you recognised those dynamics openly, what could you do differently: "
             "whose support could you seek, what evidence could you bring, where could you "
             "influence earlier?",
-            next_step="Now, one concrete next step: what will you do, with whom, and by when?",
+            next_step="One concrete step: what will you do, with whom, and by when?",
             keywords=("power dynamic", "power structure", "decision", "hierarchy"),
         ),
         Theme(
@@ -67,7 +67,7 @@ THEMES: dict[str, Theme] = {
             "gave you the power to act, and what does that tell you about how you build it?",
             now_what="Where else in your work could you construct that kind of empowerment, to "
             "meet what students, your institution or current policy need from you?",
-            next_step="Now, one concrete next step to build your power to act: what will you do, "
+            next_step="One concrete step to build your power to act: what will you do, "
             "with whom, and by when?",
             keywords=("empower", "constructing", "agency"),
         ),
@@ -81,7 +81,7 @@ THEMES: dict[str, Theme] = {
             "and where does the challenge really start?",
             now_what="Where in that system could a small change have the widest effect, and who "
             "else would need to be part of it?",
-            next_step="Now, one concrete next step that works with the system: what will you do, "
+            next_step="One concrete step that works with the system: what will you do, "
             "with whom, and by when?",
             keywords=("system", "bigger picture", "whole institution"),
         ),
@@ -95,7 +95,7 @@ THEMES: dict[str, Theme] = {
             "and entrenched institutional norms, such as how appointments are counted and valued?",
             now_what="If resistance is not the main barrier, what would make group-based guidance "
             "easier to try where you work, and who decides that?",
-            next_step="Now, one concrete next step towards trying or improving group-based "
+            next_step="One concrete step towards trying or improving group-based "
             "guidance: what will you do, with whom, and by when?",
             keywords=("group", "workshop", "contrasting"),
         ),
@@ -109,7 +109,7 @@ THEMES: dict[str, Theme] = {
             "interact in your institution? What evidence counted, and whose voice?",
             now_what="What could you ask of your leaders, or offer them, so that evidence-based "
             "innovation gets a fair hearing? Where might structures need to change?",
-            next_step="Now, one concrete next step with leadership: what will you do, with whom, "
+            next_step="One concrete step with leadership: what will you do, with whom, "
             "and by when?",
             keywords=("leader", "manager", "management", "senior"),
         ),
@@ -123,7 +123,7 @@ THEMES: dict[str, Theme] = {
             "you from trying? Who benefits from it staying as it is?",
             now_what="What would it take to question that norm openly with your team, and what "
             "might you try if it no longer applied?",
-            next_step="Now, one concrete next step to reflect on or challenge that norm: what will "
+            next_step="One concrete step to reflect on or challenge that norm: what will "
             "you do, with whom, and by when?",
             keywords=("norm", "unwritten", "culture", "social norms"),
         ),
@@ -138,7 +138,7 @@ THEMES: dict[str, Theme] = {
             "professional identity was understood and valued?",
             now_what="How could you describe your work so that students, academics and managers "
             "understand what you actually do? What words would you choose or drop?",
-            next_step="Now, one concrete next step for the language of your work: what will you "
+            next_step="One concrete step for the language of your work: what will you "
             "do, with whom, and by when?",
             keywords=("language", "identity", "guidance", "word", "words"),
         ),
@@ -152,7 +152,7 @@ THEMES: dict[str, Theme] = {
             "did its absence cost the people you work for?",
             now_what="Who could you build power with (colleagues, students, academics, employers) "
             "to act on that need together?",
-            next_step="Now, one concrete next step to build power with others: what will you do, "
+            next_step="One concrete step to build power with others: what will you do, "
             "with whom, and by when?",
             keywords=("power with", "power to", "multifaceted", "social justice"),
         ),

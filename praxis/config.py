@@ -34,9 +34,14 @@ class Settings:
     report_threshold: float = 0.40  # below: "the report does not cover that"
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
-    staff_support: str = "your institution's staff wellbeing service or employee assistance programme"
+    staff_support: str = (
+        "your institution's staff wellbeing service or employee assistance programme")
     max_message_chars: int = 4000
     ready_timeout_s: float = 180.0
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables, for the processes Praxis starts."""
+        return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()

@@ -32,7 +32,7 @@ class StackError(RuntimeError):
 
 def rasa_environment(settings: config.Settings) -> dict[str, str]:
     """The environment the Rasa process needs: what endpoints.yml refers to, and no telemetry."""
-    env = dict(os.environ)
+    env = {**os.environ, **settings.to_env()}
     tracker = settings.path(settings.tracker_db)
     tracker.parent.mkdir(parents=True, exist_ok=True)
     env.update(
@@ -109,7 +109,7 @@ class Stack:
         self.settings = settings or config.get()
         s = self.settings
         log_dir = log_dir or ROOT / "var" / "log"
-        base_env = {**os.environ, **(env or {})}
+        base_env = {**os.environ, **s.to_env(), "SANIC_HOST": s.host, **(env or {})}
         model = model_file(s)
         self.actions = Service(
             "actions",

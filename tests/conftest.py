@@ -19,11 +19,16 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def kb(embedder, tmp_path_factory):
+def index_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="session")
+def kb(embedder, index_dir):
     from knowledge.engine import KnowledgeBase
 
     kb = KnowledgeBase.build([SOURCES], embedder)
-    kb.save(tmp_path_factory.mktemp("index"))
+    kb.save(index_dir)
     return kb
 
 

@@ -1,0 +1,249 @@
+"""Each action run as the action server runs it: a fresh dispatcher, a tracker, the real domain
+and the real knowledge base; the returned events and the dispatched messages are asserted."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.reflection import (
+    ActionAskAnswerNowWhat,
+    ActionAskAnswerWhat,
+    ActionAskNextStep,
+    ActionAskTheme,
+    ActionCloseReflection,
+    ActionResetReflection,
+    ValidateReflectionForm,
+)
+from actions.report import ActionAnswerReport
+from actions.safety import ActionSupport
+from actions.themes import STEPS, THEMES
+from praxis import config
+
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+SETTINGS = config.Settings()
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher.messages
+
+
+def texts(messages):
+    return [m["text"] for m in messages]
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_report_question_is_answered_with_a_quoted_cited_passage(kb, make_tracker):
+    events, messages = run(ActionAnswerReport(kb, SETTINGS),
+                           make_tracker("who paid for this research?", "ask_report"))
+    assert events == []
+    [text] = texts(messages)
+    assert text.startswith("From the report: “This research was funded by Jisc's careers "
+                           "research grant")
+    assert '(Funding — McLoughlin (2023), "How do career development practitioners innovate '
+    'in HE?")' in text
+
+
+def test_report_question_outside_the_report_is_not_answered(kb, make_tracker):
+    events, messages = run(ActionAnswerReport(kb, SETTINGS),
+                           make_tracker("what's the best CV template for engineering students?",
+                                        "ask_report"))
+    [text] = texts(messages)
+    assert text.startswith("The report summary doesn't cover that, so I won't guess.")
+    assert "“" not in text  # nothing quoted
+    assert "Leadership's role" in text  # says what it does cover
+
+
+def test_document_details_are_not_passed_off_as_a_quotation(kb, make_tracker):
+    _, messages = run(ActionAnswerReport(kb, SETTINGS),
+                      make_tracker("who is the author of the report?", "ask_report"))
+    text = texts(messages)[0]
+    assert "About the document:" in text and "Holly McLoughlin" in text
+
+
+def test_support_signposts_and_is_configurable(make_tracker):
+    events, messages = run(ActionSupport(None, SETTINGS), make_tracker("I can't cope", "distress"))
+    assert events == []
+    [text] = texts(messages)
+    assert "Samaritans" in text and "116 123" in text and "24 hours" in text
+    assert "staff wellbeing" in text
+    custom = replace(SETTINGS, staff_support="the Staff Support Line on 0800 000 000")
+    _, messages = run(ActionSupport(None, custom), make_tracker("I can't cope", "distress"))
+    assert "the Staff Support Line on 0800 000 000" in texts(messages)[0]
+
+
+def test_theme_is_offered_as_eight_buttons(make_tracker):
+    events, messages = run(ActionAskTheme(None, SETTINGS), make_tracker())
+    assert events == []
+    [message] = messages
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/choose_theme{{"theme":"{key}"}}' for key in THEMES]
+    assert "What? So what? Now what?" in message["text"]
+
+
+def test_first_prompt_quotes_the_themes_finding_and_records_it(kb, make_tracker):
+    events, messages = run(ActionAskAnswerWhat(kb, SETTINGS),
+                           make_tracker(slots={"theme": "leadership", "findings_cited": []}))
+    [text] = texts(messages)
+    assert text.startswith("Let's reflect on leadership. The report finds: “there's a clarion "
+                           "call for higher education leaders")
+    assert "(Key findings: Leadership's role — McLoughlin (2023)" in text
+    assert "**What?** Describe a moment when leadership" in text
+    leadership = kb.section("Leadership's role").chunk_id
+    assert slot_events(events) == {"findings_cited": [leadership]}
+
+
+@pytest.mark.parametrize("action,label", [(ActionAskAnswerNowWhat, "**Now what?**"),
+                                          (ActionAskNextStep, "**Now what: your next step.**")])
+def test_later_prompts_follow_the_model(kb, make_tracker, action, label):
+    events, messages = run(action(kb, SETTINGS), make_tracker(slots={"theme": "social_norms"}))
+    assert events == []
+    [text] = texts(messages)
+    assert text.startswith(label)
+    assert THEMES["social_norms"].prompt(action.slot) in text
+
+
+def test_every_theme_has_four_prompts_and_its_finding_in_the_index(kb):
+    for theme in THEMES.values():
+        assert all(theme.prompt(step).strip() for step in STEPS)
+        assert "by when" in theme.next_step
+        assert kb.section(theme.section) is not None, theme.section
+
+
+def test_prompt_without_a_theme_asks_for_one(kb, make_tracker):
+    _, messages = run(ActionAskAnswerWhat(kb, SETTINGS), make_tracker())
+    assert len(messages[0]["buttons"]) == 8
+
+
+def form_tracker(make_tracker, slot, value, slots=None):
+    tracker = make_tracker(value, "reflect", slots={**(slots or {}), slot: value},
+                           active_loop="reflection_form")
+    tracker.events = [{"event": "user", "text": value},
+                      {"event": "slot", "name": slot, "value": value}]
+    return tracker
+
+
+def test_an_answer_is_grounded_in_the_closest_passage(kb, make_tracker):
+    answer = ("I proposed group workshops but the team said one-to-one appointments are what "
+              "the institution counts, so it never happened.")
+    tracker = form_tracker(make_tracker, "answer_what", answer,
+                           {"theme": "leadership", "findings_cited": []})
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    contrasting = kb.section("Contrasting perspectives").chunk_id
+    assert slot_events(events) == {"answer_what": answer, "findings_cited": [contrasting]}
+    [text] = texts(messages)
+    assert text.startswith("Thank you. This connects with the report's finding on contrasting "
+                           "perspectives: “an interesting dichotomy has emerged.")
+    assert "(Key findings: Contrasting perspectives — McLoughlin (2023)" in text
+
+
+def test_an_answer_far_from_the_report_is_not_tied_to_it(kb, make_tracker):
+    answer = "I mostly spent the week fixing the printer and reorganising the stationery cupboard."
+    tracker = form_tracker(make_tracker, "answer_so_what", answer, {"theme": "leadership"})
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    assert slot_events(events) == {"answer_so_what": answer}
+    assert "goes beyond what the report summary covers" in texts(messages)[0]
+
+
+def test_a_passage_already_cited_is_not_quoted_again(kb, make_tracker):
+    leadership = kb.section("Leadership's role").chunk_id
+    answer = "Senior leaders need to rethink the hierarchy so evidence-based innovation can happen."
+    tracker = form_tracker(make_tracker, "answer_now_what", answer,
+                           {"theme": "leadership", "findings_cited": [leadership]})
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    [text] = texts(messages)
+    slots = slot_events(events)
+    assert slots["answer_now_what"] == answer
+    if "findings_cited" in slots:  # a different passage, just as close, was cited instead
+        assert slots["findings_cited"][0] == leadership and len(slots["findings_cited"]) == 2
+    else:
+        assert "already part of this reflection" in text and "“" not in text
+
+
+def test_a_one_word_answer_is_asked_for_more(kb, make_tracker):
+    tracker = form_tracker(make_tracker, "answer_what", "ok", {"theme": "leadership"})
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    assert slot_events(events) == {"answer_what": None}
+    assert texts(messages) == ["Could you say a little more? A sentence or two is plenty."]
+
+
+@pytest.mark.parametrize("said,theme", [("leadership", "leadership"),
+                                        ("the one about norms", "social_norms"),
+                                        ("the word guidance", "language_identity"),
+                                        ("Systems thinking please", "systems_thinking")])
+def test_a_theme_in_the_users_own_words_is_recognised(kb, make_tracker, said, theme):
+    tracker = form_tracker(make_tracker, "theme", said)
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    assert slot_events(events) == {"theme": theme}
+    assert messages == []
+
+
+def test_an_unknown_theme_is_asked_again(kb, make_tracker):
+    tracker = form_tracker(make_tracker, "theme", "pizza toppings and the weather")
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    assert slot_events(events) == {"theme": None}
+    assert "didn't catch which theme" in texts(messages)[0]
+
+
+def test_cleared_slots_are_not_complained_about(kb, make_tracker):
+    tracker = make_tracker("start a reflection", "start_reflection",
+                           active_loop="reflection_form")
+    tracker.events = [{"event": "user", "text": "start a reflection"}] + [
+        {"event": "slot", "name": s, "value": None} for s in ("theme", *STEPS)]
+    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    assert messages == []
+    assert all(v is None for v in slot_events(events).values())
+
+
+def test_reset_keeps_a_theme_named_in_the_same_message(make_tracker):
+    tracker = make_tracker("reflect on leadership", "start_reflection",
+                           slots={"theme": "social_norms", "answer_what": "old answer"},
+                           entities=[{"entity": "theme", "value": "leadership"}])
+    events, messages = run(ActionResetReflection(None, SETTINGS), tracker)
+    assert messages == []
+    assert slot_events(events) == {"answer_what": None, "answer_so_what": None,
+                                   "answer_now_what": None, "next_step": None,
+                                   "findings_cited": [], "theme": "leadership",
+                                   "requested_slot": None}
+    events, _ = run(ActionResetReflection(None, SETTINGS), make_tracker("start again",
+                                                                        "start_again"))
+    assert slot_events(events)["theme"] is None
+
+
+def test_summary_has_the_answers_the_findings_and_the_next_step(kb, make_tracker):
+    cited = [kb.section("Leadership's role").chunk_id, kb.section("About the study").chunk_id]
+    slots = {"theme": "leadership", "answer_what": "My director said no to a pilot.",
+             "answer_so_what": "Evidence counted for less than the plan.",
+             "answer_now_what": "Bring data from another university.",
+             "next_step": "Email my director with the data by 12 May.",
+             "findings_cited": cited}
+    events, messages = run(ActionCloseReflection(kb, SETTINGS), make_tracker(slots=slots))
+    [message] = messages
+    text = message["text"]
+    assert text.startswith("Here is your reflection on leadership (What? So what? Now what?):")
+    for value in list(slots.values())[1:5]:
+        assert value in text
+    assert ("**Findings it connects with:** Key findings: Leadership's role; About the study "
+            "(McLoughlin (2023), “How do career development practitioners innovate in HE?”)"
+            in text)
+    assert text.index("**Your next step:** Email my director") > text.index("Findings")
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+    cleared = slot_events(events)
+    assert all(cleared[s] is None for s in STEPS) and cleared["findings_cited"] == []
+
+
+def test_no_summary_for_an_unfinished_reflection(kb, make_tracker):
+    events, messages = run(ActionCloseReflection(kb, SETTINGS),
+                           make_tracker(slots={"theme": "leadership", "answer_what": "x y"}))
+    assert events == []
+    assert "paused" in texts(messages)[0]

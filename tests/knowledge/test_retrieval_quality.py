@@ -1,0 +1,38 @@
+"""Retrieval quality on everyday practitioner questions, written apart from the indexed
+material (tests/knowledge/questions.yml). Prints recall@1, recall@3 and MRR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+QUESTIONS = Path(__file__).with_name("questions.yml")
+
+
+def evaluate(kb, items, k=10):
+    hits = kb.search_many([q["q"] for q in items], k=k)
+    ranks = []
+    for item, found in zip(items, hits, strict=True):
+        sections = [h.chunk.section for h in found]
+        ranks.append(next((i + 1 for i, s in enumerate(sections) if s in item["expected"]),
+                          None))
+    n = len(ranks)
+    return {
+        "n": n,
+        "recall_at_1": sum(r == 1 for r in ranks) / n,
+        "recall_at_3": sum(r is not None and r <= 3 for r in ranks) / n,
+        "mrr": sum(1 / r for r in ranks if r) / n,
+        "misses": [item["q"] for item, r in zip(items, ranks, strict=True) if not r or r > 3],
+    }
+
+
+def test_recall_at_3_on_practitioner_questions(kb):
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    assert len(data["answerable"]) >= 30
+    m = evaluate(kb, data["answerable"])
+    print(f"\nretrieval on {m['n']} questions: recall@1 {m['recall_at_1']:.3f}, "
+          f"recall@3 {m['recall_at_3']:.3f}, MRR {m['mrr']:.3f}")
+    for q in m["misses"]:
+        print(f"  not in top 3: {q}")
+    assert m["recall_at_3"] >= 0.9
