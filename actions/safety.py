@@ -16,7 +16,8 @@ def support_message(crisis_line: str, staff_support: str) -> str:
         "You don't have to work through this on your own, and this reflection can wait.\n\n"
         f"If you'd like to talk to someone now, you can contact {crisis_line}. "
         f"You can also reach {staff_support}. "
-        "If you are in danger or might act on thoughts of harming yourself, call 999 or go to A&E.\n\n"
+        "If you are in danger or might act on thoughts of harming yourself, call 999 or go to "
+        "A&E.\n\n"
         "I've paused the reflection. Whenever you feel ready, say \"continue\"; "
         "or if I've misread you, just say so and we'll carry on."
     )

@@ -118,7 +118,8 @@ THEMES: dict[str, Theme] = {
             title="Social norms of practice",
             section="Influence of social norms",
             what="Name an unwritten rule of your profession or team (how things are done, what is "
-            "'not our place', what a good practitioner looks like). Where did you notice it lately?",
+            "'not our place', what a good practitioner looks like). Where did you notice it "
+            "lately?",
             so_what="How does that norm shape what you and your colleagues try, and what it stops "
             "you from trying? Who benefits from it staying as it is?",
             now_what="What would it take to question that norm openly with your team, and what "

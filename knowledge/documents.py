@@ -9,10 +9,11 @@ also name the structure of plain text (see ``sources/mcloughlin-2023-summary.tom
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import tomllib
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_SOURCE_BYTES = 50 * 1024 * 1024

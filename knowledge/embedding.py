@@ -47,6 +47,9 @@ class Embedder:
         if target != self.name or Path(target).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" on every start
 
         try:
             self._model = SentenceTransformer(target, device="cpu")

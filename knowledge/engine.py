@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from knowledge.chunking import Chunk, chunk_document, sentences_of
 from knowledge.documents import SourceError, find_sources, load_document, metadata_path
@@ -73,7 +74,8 @@ def sources_hash(paths: Iterable[Path]) -> str:
 
 def rows_for(chunks: list[Chunk]) -> tuple[list[str], list[int]]:
     """The texts to embed and, for each, the chunk it stands for: the chunk's text, each of its
-    sentences when it has several (a long passage's embedding blurs its parts), and its questions."""
+    sentences when it has several (a long passage's embedding blurs its parts), and its
+    questions."""
     texts: list[str] = []
     rows: list[int] = []
     for i, chunk in enumerate(chunks):
@@ -84,6 +86,17 @@ def rows_for(chunks: list[Chunk]) -> tuple[list[str], list[int]]:
             texts.append(text)
             rows.append(i)
     return texts, rows
+
+
+def chunk_sources(sources: list[Path],
+                  on_source: Callable[[Path], None] | None = None) -> list[Chunk]:
+    """Read and chunk every source file; a bad one raises SourceError before any embedding."""
+    chunks: list[Chunk] = []
+    for f in find_sources(sources):
+        if on_source:
+            on_source(f)
+        chunks.extend(chunk_document(load_document(f)))
+    return chunks
 
 
 class KnowledgeBase:
@@ -105,17 +118,16 @@ class KnowledgeBase:
         return self.index.manifest
 
     @classmethod
-    def build(
-        cls, sources: list[Path], embedder: Embedder, progress: bool = False,
-        on_source: Callable[[Path], None] | None = None,
-    ) -> KnowledgeBase:
+    def build(cls, sources: list[Path], embedder: Embedder, progress: bool = False
+              ) -> KnowledgeBase:
         """Read, chunk and embed ``sources`` (files or folders) into a new knowledge base."""
+        return cls.from_chunks(sources, chunk_sources(sources), embedder, progress)
+
+    @classmethod
+    def from_chunks(cls, sources: list[Path], chunks: list[Chunk], embedder: Embedder,
+                    progress: bool = False) -> KnowledgeBase:
+        """Embed chunks already read from ``sources`` (see :func:`chunk_sources`)."""
         files = find_sources(sources)
-        chunks: list[Chunk] = []
-        for f in files:
-            if on_source:
-                on_source(f)
-            chunks.extend(chunk_document(load_document(f)))
         texts, rows = rows_for(chunks)
         vectors = embedder.embed(texts, progress=progress)
         manifest = {

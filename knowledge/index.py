@@ -1,8 +1,9 @@
 """The vector index on disk: a FAISS inner-product index, its chunks, and a manifest.
 
 Files, side by side in one folder:
-``index.faiss`` (FAISS), ``chunks.jsonl`` (one chunk a line, in chunk order), ``rows.json`` (for each
-index row, the chunk it points to: a passage is indexed by its text and by its questions) and
+``index.faiss`` (FAISS), ``chunks.jsonl`` (one chunk a line, in chunk order), ``rows.json``
+(for each index row, the chunk it points to: a passage is indexed by its text, its sentences and
+its questions) and
 ``manifest.json`` (model, dimension, counts, hash of the sources, build time, format version).
 No pickle. Loading refuses an index built with another model or dimension, or with missing files.
 """

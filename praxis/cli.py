@@ -25,7 +25,7 @@ def _embedder(settings: config.Settings):
 
 
 def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
-    from knowledge.engine import KnowledgeBase
+    from knowledge.engine import KnowledgeBase, chunk_sources
 
     if args.if_changed and not args.paths:
         kb, built = KnowledgeBase.ensure(settings.index_path, settings.sources,
@@ -36,8 +36,8 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
             return 0
     else:
         paths = [Path(p) for p in args.paths] or settings.sources
-        kb = KnowledgeBase.build(paths, _embedder(settings), progress=True,
-                                 on_source=lambda p: print(f"reading {p}", file=sys.stderr))
+        chunks = chunk_sources(paths, on_source=lambda p: print(f"reading {p}", file=sys.stderr))
+        kb = KnowledgeBase.from_chunks(paths, chunks, _embedder(settings), progress=True)
         kb.save(settings.index_path)
     m = kb.manifest
     print(f"Indexed {m['chunk_count']} chunks ({m['row_count']} vectors) from "

@@ -159,8 +159,9 @@ class Stack:
                     pending.remove(service)
             if pending and time.monotonic() > deadline:
                 names = ", ".join(s.name for s in pending)
-                raise StackError(f"{names} did not answer within {self.settings.ready_timeout_s:.0f}"
-                                 f" s; see {pending[0].log_path}")
+                raise StackError(f"{names} did not answer within "
+                                 f"{self.settings.ready_timeout_s:.0f} s; "
+                                 f"see {pending[0].log_path}")
             time.sleep(0.5)
 
     def stop(self) -> None:

@@ -50,8 +50,8 @@ def test_report_question_is_answered_with_a_quoted_cited_passage(kb, make_tracke
     [text] = texts(messages)
     assert text.startswith("From the report: “This research was funded by Jisc's careers "
                            "research grant")
-    assert '(Funding — McLoughlin (2023), "How do career development practitioners innovate '
-    'in HE?")' in text
+    assert ('(Funding — McLoughlin (2023), "How do career development practitioners innovate '
+            'in HE?")') in text
 
 
 def test_report_question_outside_the_report_is_not_answered(kb, make_tracker):

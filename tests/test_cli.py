@@ -1,0 +1,78 @@
+"""The `praxis` command as a user runs it: a separate process, real index, real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def praxis(*args: str, index: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "INDEX_DIR": str(index)}
+    return subprocess.run([sys.executable, "-m", "praxis.cli", *args], input=stdin, text=True,
+                          capture_output=True, env=env, cwd=ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "index"
+
+
+def test_search_builds_the_index_when_there_is_none_and_prints_json(index):
+    result = praxis("search", "who funded the study?", "--k", "2", "--json", index=index)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["query"] == "who funded the study?"
+    assert [r["rank"] for r in out["results"]] == [1, 2]
+    first = out["results"][0]
+    assert set(first) == {"rank", "score", "chunk_id", "section", "source", "text"}
+    assert first["section"] == "Funding"
+    assert first["source"] == "How do career development practitioners innovate in HE?"
+    assert (index / "manifest.json").exists()
+
+
+def test_search_reads_queries_from_stdin_as_jsonl(index):
+    result = praxis("search", "--k", "1", index=index,
+                    stdin="what should leaders do?\n\nwhat about the word guidance\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == ["what should leaders do?",
+                                                 "what about the word guidance"]
+    assert lines[0]["results"][0]["section"] == "Key findings: Leadership's role"
+    assert lines[1]["results"][0]["section"] == "Key findings: Language and identity crisis"
+
+
+def test_index_takes_an_institutions_pdf_beside_the_summary(tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(0, 10, "Recommendations for careers services", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, "Heads of service should create protected time for practitioners to "
+                   "pilot group-based guidance and evaluate it with students. " * 4)
+    report = tmp_path / "full-report.pdf"
+    pdf.output(str(report))
+    index = tmp_path / "index"
+    result = praxis("index", str(report), str(ROOT / "knowledge" / "sources"), index=index)
+    assert result.returncode == 0, result.stderr
+    assert "full-report.pdf" in result.stdout and "mcloughlin-2023-summary.txt" in result.stdout
+    found = praxis("search", "protected time to pilot group guidance", "--k", "1", "--json",
+                   index=index)
+    assert json.loads(found.stdout)["results"][0]["section"] == \
+        "Recommendations for careers services"
+
+
+def test_a_bad_source_gets_one_clear_line(tmp_path):
+    bad = tmp_path / "report.pdf"
+    bad.write_bytes(b"%PDF-1.7 truncated")
+    result = praxis("index", str(bad), index=tmp_path / "index")
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("praxis: ") and "not a readable PDF" in last
+    assert "Traceback" not in result.stderr
