@@ -4,7 +4,6 @@ REST webhook through a whole reflection; and the terminal chat client against th
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 import requests
@@ -15,14 +14,8 @@ from praxis.stack import Stack, model_file
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def stack(kb, index_dir, tmp_path_factory):
+def stack(kb, index_dir, tmp_path_factory, free_port):
     settings = config.load(environ={
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
         "INDEX_DIR": str(index_dir),

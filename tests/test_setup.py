@@ -1,0 +1,61 @@
+"""Setup's pieces that run outside Python's own env: finding the interpreters, and the distress
+guard, which runs inside the Rasa server's env (Python 3.10)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+
+def test_find_python_finds_3_10_and_3_11():
+    for version in ("3.10", "3.11"):
+        out = subprocess.run([str(ROOT / "tools/find-python"), version], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        found = subprocess.run([out, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        assert found == version
+
+
+def test_find_python_says_what_to_install_when_missing():
+    result = subprocess.run([str(ROOT / "tools/find-python"), "3.99"], capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Python 3.99 was not found: install it")
+
+
+GUARD = """
+import json, sys
+from bot.components.safety import DistressGuard
+from rasa.shared.nlu.training_data.message import Message
+guard = DistressGuard(DistressGuard.get_default_config())
+out = []
+for text in json.loads(sys.argv[1]):
+    m = Message(data={"text": text, "intent": {"name": "reflect", "confidence": 0.9},
+                      "intent_ranking": [{"name": "reflect", "confidence": 0.9}]})
+    guard.process([m])
+    out.append([m.get("intent")["name"], m.get("intent_ranking")[0]["name"]])
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa env is made by `make setup`")
+def test_distress_guard_in_the_rasa_env():
+    import json
+
+    distress = ["I've been self-harming since the restructure", "I can’t cope any more",
+                "honestly I'm burnt out", "some days I want to die", "I feel hopeless"]
+    calm = ["My manager turned down the group sessions", "students can contact us any time",
+            "I hope the pilot works", "/choose_theme{\"theme\": \"leadership\"}"]
+    result = subprocess.run([str(RASA_PYTHON), "-c", GUARD, json.dumps(distress + calm)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got[: len(distress)] == [["distress", "distress"]] * len(distress)
+    assert got[len(distress):] == [["reflect", "reflect"]] * len(calm)
