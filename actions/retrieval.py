@@ -38,7 +38,8 @@ def knowledge_base() -> KnowledgeBase:
 
             settings = config.get()
             embedder = Embedder(settings.embedding_model)
-            _kb = KnowledgeBase.load(settings.index_path, embedder)
+            _kb = KnowledgeBase.load(settings.index_path, embedder,
+                                     method=settings.retrieval_method)
             log.info("knowledge base ready: %s chunks, model %s",
                      _kb.manifest.get("chunk_count"), _kb.manifest.get("model"))
         return _kb

@@ -19,8 +19,11 @@ from knowledge.chunking import Chunk, chunk_document, sentences_of
 from knowledge.documents import SourceError, find_sources, load_document, metadata_path
 from knowledge.embedding import Embedder
 from knowledge.index import IndexLoadError, VectorIndex
+from knowledge.lexical import LexicalIndex
 
-CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
+CHUNKER_VERSION = "2"
+METHODS = ("dense", "bm25", "hybrid")
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack, Clarke and Buettcher, 2009)  # bump when chunking or row layout changes, so indexes are rebuilt
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
 
 
@@ -103,11 +106,29 @@ class KnowledgeBase:
     """Chunks of the sources and their vector index, searched with one embedder."""
 
     def __init__(
-        self, index: VectorIndex, embedder: Embedder, expander: QueryExpander | None = None
+        self, index: VectorIndex, embedder: Embedder, expander: QueryExpander | None = None,
+        method: str = "hybrid",
     ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown retrieval method {method!r}; use one of {METHODS}")
         self.index = index
         self.embedder = embedder
         self.expander = expander if expander is not None else QueryExpander.from_file()
+        self.method = method
+        self._lexical: LexicalIndex | None = None
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self._lexical = LexicalIndex(
+                [self.expander.expand(t) for t in self.index.row_texts], self.index.rows)
+        return self._lexical
+
+    def with_method(self, method: str) -> KnowledgeBase:
+        """The same index searched another way."""
+        kb = KnowledgeBase(self.index, self.embedder, self.expander, method)
+        kb._lexical = self._lexical
+        return kb
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -118,14 +139,14 @@ class KnowledgeBase:
         return self.index.manifest
 
     @classmethod
-    def build(cls, sources: list[Path], embedder: Embedder, progress: bool = False
-              ) -> KnowledgeBase:
+    def build(cls, sources: list[Path], embedder: Embedder, progress: bool = False,
+              method: str = "hybrid") -> KnowledgeBase:
         """Read, chunk and embed ``sources`` (files or folders) into a new knowledge base."""
-        return cls.from_chunks(sources, chunk_sources(sources), embedder, progress)
+        return cls.from_chunks(sources, chunk_sources(sources), embedder, progress, method)
 
     @classmethod
     def from_chunks(cls, sources: list[Path], chunks: list[Chunk], embedder: Embedder,
-                    progress: bool = False) -> KnowledgeBase:
+                    progress: bool = False, method: str = "hybrid") -> KnowledgeBase:
         """Embed chunks already read from ``sources`` (see :func:`chunk_sources`)."""
         files = find_sources(sources)
         texts, rows = rows_for(chunks)
@@ -136,7 +157,8 @@ class KnowledgeBase:
             "sources": [f.name for f in files],
             "sources_hash": sources_hash(files),
         }
-        return cls(VectorIndex.create(chunks, rows, vectors, manifest), embedder)
+        index = VectorIndex.create(chunks, rows, texts, vectors, manifest)
+        return cls(index, embedder, method=method)
 
     def save(self, folder: Path) -> None:
         self.index.save(folder)
@@ -154,11 +176,12 @@ class KnowledgeBase:
             return True
 
     @classmethod
-    def load(cls, folder: Path, embedder: Embedder, check_sources: bool = True
-             ) -> KnowledgeBase:
+    def load(cls, folder: Path, embedder: Embedder, check_sources: bool = True,
+             method: str = "hybrid") -> KnowledgeBase:
         """Load a saved index; refuse one built with another model, or (``check_sources``)
         one whose sources changed since it was built."""
-        kb = cls(VectorIndex.load(folder, embedder.name, embedder.dimension), embedder)
+        kb = cls(VectorIndex.load(folder, embedder.name, embedder.dimension), embedder,
+                 method=method)
         if check_sources and kb.is_stale():
             raise IndexLoadError(f"the knowledge sources changed since the index in {folder} "
                                  "was built: run `praxis index` to rebuild it")
@@ -166,20 +189,21 @@ class KnowledgeBase:
 
     @classmethod
     def ensure(
-        cls, folder: Path, sources: list[Path], embedder: Embedder, progress: bool = False
+        cls, folder: Path, sources: list[Path], embedder: Embedder, progress: bool = False,
+        method: str = "hybrid",
     ) -> tuple[KnowledgeBase, bool]:
         """Load the index in ``folder``, building it first when there is none (from
         ``sources``) or when the sources it was built from changed (from those again).
         Return the knowledge base and whether it was (re)built. A mismatched model or a
         corrupt index is refused, not silently replaced."""
         if not Path(folder, "manifest.json").exists():
-            kb = cls.build(sources, embedder, progress=progress)
+            kb = cls.build(sources, embedder, progress=progress, method=method)
         else:
-            kb = cls.load(folder, embedder, check_sources=False)
+            kb = cls.load(folder, embedder, check_sources=False, method=method)
             if not kb.is_stale():
                 return kb, False
             paths = kb.source_paths if all(p.exists() for p in kb.source_paths) else sources
-            kb = cls.build(paths or sources, embedder, progress=progress)
+            kb = cls.build(paths or sources, embedder, progress=progress, method=method)
         kb.save(folder)
         return kb, True
 
@@ -194,8 +218,29 @@ class KnowledgeBase:
         return self.search_many([query], k)[0]
 
     def search_many(self, queries: list[str], k: int = 3) -> list[list[Hit]]:
-        vectors = self.embedder.embed([self.expander.expand(q) for q in queries])
-        return [
-            [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(found, 1)]
-            for found in self.index.search(vectors, k)
-        ]
+        """The best ``k`` passages for each query, best first.
+
+        ``dense``: cosine similarity of the query to a passage's best row. ``bm25``: BM25 over
+        the same rows. ``hybrid``: the two rankings fused by reciprocal rank; a hit's score is
+        still its cosine similarity, so one threshold means the same for dense and hybrid.
+        """
+        expanded = [self.expander.expand(q) for q in queries]
+        if self.method == "bm25":
+            return [self._hits(self.lexical.search(q, k)) for q in expanded]
+        depth = k if self.method == "dense" else len(self.chunks)
+        dense = self.index.search(self.embedder.embed(expanded), depth)
+        if self.method == "dense":
+            return [self._hits(found) for found in dense]
+        out = []
+        for q, found in zip(expanded, dense, strict=True):
+            cosine = dict(found)
+            fused: dict[int, float] = {}
+            for ranking in (found, self.lexical.search(q, len(self.chunks))):
+                for rank, (i, _) in enumerate(ranking, 1):
+                    fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+            best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))[:k]
+            out.append(self._hits([(i, cosine.get(i, 0.0)) for i in best]))
+        return out
+
+    def _hits(self, found: list[tuple[int, float]]) -> list[Hit]:
+        return [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(found, 1)]

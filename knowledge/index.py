@@ -2,8 +2,8 @@
 
 Files, side by side in one folder:
 ``index.faiss`` (FAISS), ``chunks.jsonl`` (one chunk a line, in chunk order), ``rows.json``
-(for each index row, the chunk it points to: a passage is indexed by its text, its sentences and
-its questions) and
+(for each index row, the chunk it points to and the text embedded: a passage is indexed by its
+text, its sentences and its questions) and
 ``manifest.json`` (model, dimension, counts, hash of the sources, build time, format version).
 No pickle. Loading refuses an index built with another model or dimension, or with missing files.
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 from knowledge.chunking import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILES = ("index.faiss", "chunks.jsonl", "rows.json", "manifest.json")
 
 
@@ -38,14 +38,16 @@ class VectorIndex:
     faiss_index: Any
     chunks: list[Chunk]
     rows: list[int]
+    row_texts: list[str]
     manifest: dict[str, Any]
 
     @classmethod
     def create(
-        cls, chunks: list[Chunk], rows: list[int], vectors: np.ndarray, manifest: dict[str, Any]
+        cls, chunks: list[Chunk], rows: list[int], row_texts: list[str], vectors: np.ndarray,
+        manifest: dict[str, Any],
     ) -> VectorIndex:
-        if len(rows) != vectors.shape[0]:
-            raise ValueError("one row per vector")
+        if not len(rows) == len(row_texts) == vectors.shape[0]:
+            raise ValueError("one row (chunk and text) per vector")
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         manifest = {
@@ -57,7 +59,7 @@ class VectorIndex:
             "index_type": "flat",
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        return cls(index, chunks, rows, manifest)
+        return cls(index, chunks, rows, row_texts, manifest)
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """For each query vector, the best ``k`` chunks as (chunk index, score), best first.
@@ -83,7 +85,8 @@ class VectorIndex:
         payloads = {
             "chunks.jsonl": "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n"
                                     for c in self.chunks),
-            "rows.json": json.dumps(self.rows),
+            "rows.json": json.dumps([[c, t] for c, t in zip(self.rows, self.row_texts,
+                                                            strict=True)], ensure_ascii=False),
             "manifest.json": json.dumps(self.manifest, indent=2, ensure_ascii=False),
         }
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".faiss.tmp")
@@ -109,7 +112,9 @@ class VectorIndex:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             chunks = [Chunk(**json.loads(line)) for line in
                       (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-            rows = [int(r) for r in json.loads((folder / "rows.json").read_text("utf-8"))]
+            pairs = json.loads((folder / "rows.json").read_text("utf-8"))
+            rows = [int(c) for c, _ in pairs]
+            row_texts = [str(t) for _, t in pairs]
             index = faiss.read_index(str(folder / "index.faiss"))
         except (ValueError, TypeError, RuntimeError, UnicodeDecodeError) as exc:
             raise IndexLoadError(
@@ -134,4 +139,4 @@ class VectorIndex:
                 or any(not 0 <= r < len(chunks) for r in rows)):
             raise IndexLoadError(f"the knowledge index in {folder} is inconsistent: "
                               "run `praxis index` to rebuild it")
-        return cls(index, chunks, rows, manifest)
+        return cls(index, chunks, rows, row_texts, manifest)

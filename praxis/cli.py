@@ -48,7 +48,8 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: config.Settings) -> int:
     from knowledge.engine import KnowledgeBase
 
-    kb, _ = KnowledgeBase.ensure(settings.index_path, settings.sources, _embedder(settings))
+    kb, _ = KnowledgeBase.ensure(settings.index_path, settings.sources, _embedder(settings),
+                                 method=settings.retrieval_method)
     if args.k < 1:
         print("praxis: --k must be at least 1", file=sys.stderr)
         return 2

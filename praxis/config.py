@@ -31,6 +31,7 @@ class Settings:
     index_dir: str = "var/index"
     tracker_db: str = "var/tracker.db"
     model_dir: str = "models"
+    retrieval_method: str = "hybrid"  # dense | bm25 | hybrid (see bench/results.md)
     report_threshold: float = 0.40  # below: "the report does not cover that"
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
@@ -78,7 +79,11 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
             kwargs[f.name] = _cast(f.type, raw)
         except ValueError as exc:
             raise SettingsError(f"{f.name.upper()}={raw!r} is not a valid {f.type}") from exc
-    return Settings(**kwargs)
+    settings = Settings(**kwargs)
+    if settings.retrieval_method not in ("dense", "bm25", "hybrid"):
+        raise SettingsError(f"RETRIEVAL_METHOD={settings.retrieval_method!r} is not one of "
+                            "dense, bm25, hybrid")
+    return settings
 
 
 def _cast(kind: object, raw: str) -> object:

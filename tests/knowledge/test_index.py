@@ -30,7 +30,7 @@ def test_files_are_saved_side_by_side_without_pickle(saved, kb):
     assert manifest["chunk_count"] == len(kb.chunks) == 13
     assert manifest["row_count"] > manifest["chunk_count"]  # sentences and questions too
     assert len(manifest["sources_hash"]) == 64
-    assert manifest["built_at"] and manifest["version"] == 1
+    assert manifest["built_at"] and manifest["version"] == 2
     first = json.loads((saved / "chunks.jsonl").read_text().splitlines()[0])
     assert first["section"] == "Introduction"
     assert not list(saved.glob("*.pkl")) and not list(saved.glob("*.pickle"))
@@ -83,7 +83,7 @@ def test_corrupt_files_are_refused(saved, embedder):
 
 
 def test_inconsistent_rows_are_refused(saved, embedder):
-    (saved / "rows.json").write_text("[0, 1, 2]")
+    (saved / "rows.json").write_text('[[0, "a"], [1, "b"]]')
     with pytest.raises(IndexLoadError, match="inconsistent"):
         KnowledgeBase.load(saved, embedder)
 

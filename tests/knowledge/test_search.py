@@ -23,7 +23,24 @@ def test_known_answers_come_first(kb, query, section):
     hits = kb.search(query, k=3)
     assert hits[0].chunk.section == section, [h.chunk.section for h in hits]
     assert [h.rank for h in hits] == [1, 2, 3]
-    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+@pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
+def test_each_method_ranks_and_scores(kb, method):
+    searcher = kb.with_method(method)
+    hits = searcher.search("What should university leaders do to support innovation?", k=5)
+    assert [h.rank for h in hits] == list(range(1, 6))
+    assert hits[0].chunk.section == "Leadership's role"
+    if method != "hybrid":  # hybrid ranks by fused rank; its score is the cosine
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    if method == "hybrid":
+        dense = {h.chunk.chunk_id: h.score for h in kb.with_method("dense").search(
+            "What should university leaders do to support innovation?", k=13)}
+        assert all(abs(dense[h.chunk.chunk_id] - h.score) < 1e-6 for h in hits)
+
+
+def test_a_query_with_no_known_words_has_no_bm25_results(kb):
+    assert kb.with_method("bm25").search("zzqx wibble", k=3) == []
 
 
 def test_results_are_distinct_passages(kb):

@@ -1,0 +1,1 @@
+"""Praxis benchmarks (action env, Python 3.11): `make bench`."""
