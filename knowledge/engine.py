@@ -21,9 +21,9 @@ from knowledge.embedding import Embedder
 from knowledge.index import IndexLoadError, VectorIndex
 from knowledge.lexical import LexicalIndex
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
 METHODS = ("dense", "bm25", "hybrid")
-RRF_K = 60  # reciprocal-rank fusion constant (Cormack, Clarke and Buettcher, 2009)  # bump when chunking or row layout changes, so indexes are rebuilt
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack, Clarke and Buettcher, 2009)
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
 
 
