@@ -32,8 +32,11 @@ class ActionAnswerReport(PraxisAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
-        threshold = self.settings.report_threshold
-        hits = [h for h in self.retriever.search(question, k=3) if h.score >= threshold]
+        s = self.settings
+        covered = self.retriever.coverage(question).covered(s.report_threshold,
+                                                            s.coverage_margin)
+        hits = [h for h in self.retriever.search(question, k=3)
+                if h.score >= s.report_threshold] if covered else []
         if not hits:
             dispatcher.utter_message(
                 text="The report summary doesn't cover that, so I won't guess. " + coverage()

@@ -7,7 +7,7 @@ import threading
 from typing import Protocol
 
 from knowledge.chunking import Chunk
-from knowledge.engine import Hit, KnowledgeBase
+from knowledge.engine import Coverage, Hit, KnowledgeBase
 from praxis import config
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ class Retriever(Protocol):
     def section(self, title: str) -> Chunk | None: ...
 
     def chunk(self, chunk_id: str) -> Chunk | None: ...
+
+    def coverage(self, query: str) -> Coverage: ...
 
 
 _lock = threading.Lock()

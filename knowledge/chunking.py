@@ -33,7 +33,9 @@ class Chunk:
     source: str
     source_file: str
     parent: str = ""
-    kind: str = "passage"  # "passage": the source's own words; "details": about the document
+    # "passage": the source's own words; "details": about the document; "not_covered": questions
+    # the source does not answer (indexed to recognise them, never shown as a result)
+    kind: str = "passage"
     citation: str = ""
     url: str = ""
     questions: list[str] = field(default_factory=list)
@@ -195,6 +197,17 @@ def chunk_document(
                 text=details,
                 kind="details",
                 questions=list(doc.questions.get("Document details", [])),
+                **common,
+            )
+        )
+    if doc.not_covered:
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc.path.stem}:{len(chunks):03d}",
+                section="Not covered",
+                text="Questions this source does not answer.",
+                kind="not_covered",
+                questions=list(doc.not_covered),
                 **common,
             )
         )

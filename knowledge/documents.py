@@ -46,6 +46,7 @@ class Document:
     attribution: dict[str, Any] = field(default_factory=dict)
     structure: dict[str, Any] = field(default_factory=dict)
     questions: dict[str, list[str]] = field(default_factory=dict)
+    not_covered: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -249,6 +250,7 @@ def load_document(path: Path) -> Document:
         attribution=meta.get("attribution", {}),
         structure=structure,
         questions=meta.get("questions", {}),
+        not_covered=list(meta.get("not_covered", {}).get("questions", [])),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import tomllib
 
 from knowledge.chunking import Chunk, chunk_document, sentences_of
@@ -44,6 +45,20 @@ class QueryExpander:
         lowered = query.lower()
         extra = [t for t, rx in self._rules if rx.search(query) and t.lower() not in lowered]
         return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How close a query comes to the passages, and to the questions the sources do not
+    answer (cosine similarities; 0.0 where there is none)."""
+
+    passage: float
+    not_covered: float
+
+    def covered(self, threshold: float, margin: float) -> bool:
+        """Answerable: close enough to a passage, and closer to it than to any question the
+        sources say they do not answer (by ``margin``)."""
+        return self.passage >= threshold and self.passage >= self.not_covered + margin
 
 
 @dataclass(frozen=True)
@@ -82,10 +97,12 @@ def rows_for(chunks: list[Chunk]) -> tuple[list[str], list[int]]:
     texts: list[str] = []
     rows: list[int] = []
     for i, chunk in enumerate(chunks):
-        sentences = [s for s in sentences_of(chunk.text) if len(s) >= 40]
-        if len(sentences) < 2:
-            sentences = []
-        for text in [chunk.text, *sentences, *chunk.questions]:
+        if chunk.kind == "not_covered":
+            own = list(chunk.questions)
+        else:
+            sentences = [s for s in sentences_of(chunk.text) if len(s) >= 40]
+            own = [chunk.text, *(sentences if len(sentences) >= 2 else []), *chunk.questions]
+        for text in own:
             texts.append(text)
             rows.append(i)
     return texts, rows
@@ -116,12 +133,16 @@ class KnowledgeBase:
         self.expander = expander if expander is not None else QueryExpander.from_file()
         self.method = method
         self._lexical: LexicalIndex | None = None
+        self._vectors: dict[str, np.ndarray] = {}  # query embeddings, for search then coverage
+        self._hidden = sum(c.kind == "not_covered" for c in index.chunks)
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            self._lexical = LexicalIndex(
-                [self.expander.expand(t) for t in self.index.row_texts], self.index.rows)
+        if self._lexical is None:  # the passages' rows only: "not covered" is for coverage
+            pairs = [(c, t) for c, t in zip(self.index.rows, self.index.row_texts, strict=True)
+                     if self.chunks[c].kind != "not_covered"]
+            self._lexical = LexicalIndex([self.expander.expand(t) for _, t in pairs],
+                                         [c for c, _ in pairs])
         return self._lexical
 
     def with_method(self, method: str) -> KnowledgeBase:
@@ -225,22 +246,45 @@ class KnowledgeBase:
         still its cosine similarity, so one threshold means the same for dense and hybrid.
         """
         expanded = [self.expander.expand(q) for q in queries]
+        depth = k + self._hidden
         if self.method == "bm25":
-            return [self._hits(self.lexical.search(q, k)) for q in expanded]
-        depth = k if self.method == "dense" else len(self.chunks)
-        dense = self.index.search(self.embedder.embed(expanded), depth)
+            return [self._hits(self.lexical.search(q, depth), k) for q in expanded]
         if self.method == "dense":
-            return [self._hits(found) for found in dense]
+            return [self._hits(found, k) for found in self.index.search(self._embed(expanded),
+                                                                         depth)]
         out = []
-        for q, found in zip(expanded, dense, strict=True):
+        for q, found in zip(expanded, self.index.search(self._embed(expanded),
+                                                         len(self.chunks)), strict=True):
             cosine = dict(found)
             fused: dict[int, float] = {}
             for ranking in (found, self.lexical.search(q, len(self.chunks))):
-                for rank, (i, _) in enumerate(ranking, 1):
+                shown = [i for i, _ in ranking if self.chunks[i].kind != "not_covered"]
+                for rank, i in enumerate(shown, 1):
                     fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
-            best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))[:k]
-            out.append(self._hits([(i, cosine.get(i, 0.0)) for i in best]))
+            best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))
+            out.append(self._hits([(i, cosine.get(i, 0.0)) for i in best], k))
         return out
 
-    def _hits(self, found: list[tuple[int, float]]) -> list[Hit]:
-        return [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(found, 1)]
+    def coverage(self, query: str) -> Coverage:
+        """How close ``query`` comes to a passage and to a question the sources do not answer."""
+        found = self.index.search(self._embed([self.expander.expand(query)]),
+                                  len(self.chunks))[0]
+        best = {"passage": 0.0, "not_covered": 0.0}
+        for i, score in found:
+            kind = "not_covered" if self.chunks[i].kind == "not_covered" else "passage"
+            best[kind] = max(best[kind], score)
+        return Coverage(**best)
+
+    def _embed(self, texts: list[str]):
+        """Embed texts, remembering the last few hundred (a query is searched, then its
+        coverage checked: one embedding)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            if len(self._vectors) > 512:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self._vectors[t] for t in texts])
+
+    def _hits(self, found: list[tuple[int, float]], k: int) -> list[Hit]:
+        shown = [(i, score) for i, score in found if self.chunks[i].kind != "not_covered"]
+        return [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(shown[:k], 1)]

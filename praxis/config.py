@@ -32,7 +32,11 @@ class Settings:
     tracker_db: str = "var/tracker.db"
     model_dir: str = "models"
     retrieval_method: str = "hybrid"  # dense | bm25 | hybrid (see bench/results.md)
-    report_threshold: float = 0.40  # below: "the report does not cover that"
+    # A question is answered when its best passage scores at least REPORT_THRESHOLD (cosine) and
+    # no less than COVERAGE_MARGIN above the closest question the sources say they do not
+    # answer; otherwise "the report does not cover that". Chosen by `make bench`.
+    report_threshold: float = 0.20
+    coverage_margin: float = -0.02
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
     staff_support: str = (

@@ -126,6 +126,7 @@ class Stack:
             {**rasa_environment(s), **(env or {})}, log_dir / "rasa.log",
         )
         self.services = [self.actions, self.rasa]
+        self.ready_s: dict[str, float] = {}
 
     def start(self) -> None:
         if not RASA_BIN.exists():
@@ -145,7 +146,10 @@ class Stack:
             raise
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.settings.ready_timeout_s
+        """Wait until every service answers; record each one's seconds from start to ready in
+        ``ready_s``."""
+        started = time.monotonic()
+        deadline = started + self.settings.ready_timeout_s
         pending = list(self.services)
         while pending:
             for service in list(pending):
@@ -157,6 +161,7 @@ class Stack:
                         + service.log_tail())
                 if service.answers():
                     pending.remove(service)
+                    self.ready_s[service.name] = time.monotonic() - started
             if pending and time.monotonic() > deadline:
                 names = ", ".join(s.name for s in pending)
                 raise StackError(f"{names} did not answer within "

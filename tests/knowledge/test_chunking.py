@@ -31,7 +31,7 @@ def chunks():
 def test_each_part_of_the_summary_is_its_own_chunk(chunks):
     sections = [c.section for c in chunks]
     assert sections == ["Introduction", *FINDINGS, "Report details", "About the study",
-                        "Funding", "Document details"]
+                        "Funding", "Document details", "Not covered"]
     by_section = {c.section: c for c in chunks}
     for finding in FINDINGS:
         assert by_section[finding].parent == "Key findings"
@@ -57,11 +57,12 @@ def test_attribution_is_kept_on_every_chunk(chunks):
         assert c.source == "How do career development practitioners innovate in HE?"
         assert c.citation == "McLoughlin (2023)"
         assert c.url.startswith("https://luminate.prospects.ac.uk/")
-    details = chunks[-1]
+    details = chunks[-2]
     assert details.kind == "details"
     for fact in ("Holly McLoughlin", "October 2023", "34 pages", "Jisc careers research grant"):
         assert fact in details.text
-    assert all(c.kind == "passage" for c in chunks[:-1])
+    assert all(c.kind == "passage" for c in chunks[:-2])
+    assert chunks[-1].kind == "not_covered" and len(chunks[-1].questions) >= 20
 
 
 def test_indexed_questions_are_attached_to_their_passages(chunks):

@@ -27,7 +27,7 @@ def test_files_are_saved_side_by_side_without_pickle(saved, kb):
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert manifest["dimension"] == 384
-    assert manifest["chunk_count"] == len(kb.chunks) == 13
+    assert manifest["chunk_count"] == len(kb.chunks) == 14  # with the "not covered" questions
     assert manifest["row_count"] > manifest["chunk_count"]  # sentences and questions too
     assert len(manifest["sources_hash"]) == 64
     assert manifest["built_at"] and manifest["version"] == 2
@@ -93,7 +93,7 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     shutil.copytree(SOURCES, sources)
     folder = tmp_path / "index"
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
-    assert built and len(kb.chunks) == 13
+    assert built and len(kb.chunks) == 14
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
     assert not built
     (sources / "extra.md").write_text(
@@ -102,6 +102,6 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     with pytest.raises(IndexLoadError, match="sources changed"):
         KnowledgeBase.load(folder, embedder)
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
-    assert built and len(kb.chunks) == 14
+    assert built and len(kb.chunks) == 15
     assert kb.search("did anyone pilot group sessions for final years?", 1)[0].chunk.section \
         == "Local notes"

@@ -36,3 +36,19 @@ def test_recall_at_3_on_practitioner_questions(kb):
     for q in m["misses"]:
         print(f"  not in top 3: {q}")
     assert m["recall_at_3"] >= 0.9
+
+
+def test_questions_the_report_cannot_answer_are_refused(kb):
+    from praxis import config
+
+    s = config.Settings()
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    refused = [q for q in data["unanswerable"]
+               if not kb.coverage(q).covered(s.report_threshold, s.coverage_margin)]
+    wrongly = [q["q"] for q in data["answerable"]
+               if not kb.coverage(q["q"]).covered(s.report_threshold, s.coverage_margin)]
+    rate = len(refused) / len(data["unanswerable"])
+    print(f"\nabstention on {len(data['unanswerable'])} unanswerable questions: {rate:.2f}; "
+          f"answerable refused: {len(wrongly)} {wrongly}")
+    assert len(data["unanswerable"]) >= 15
+    assert rate >= 0.75 and len(wrongly) <= 1

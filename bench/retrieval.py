@@ -1,0 +1,124 @@
+"""Retrieval quality: dense, BM25 and hybrid compared on practitioner question sets.
+
+Three sets, each written apart from the indexed material: ``tests/knowledge/questions.yml`` (the
+test suite's, seen while tuning), ``bench/questions_holdout.yml`` (used to choose the method and
+the thresholds) and ``bench/questions_blind.yml`` (never looked at while tuning: the headline).
+Answerable questions give recall@1, recall@3 and MRR; unanswerable ones test abstention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.engine import METHODS, KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {
+    "tests": ROOT / "tests" / "knowledge" / "questions.yml",
+    "holdout": ROOT / "bench" / "questions_holdout.yml",
+    "blind": ROOT / "bench" / "questions_blind.yml",
+}
+THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # cosine 0.20 .. 0.60
+MARGINS = [-1.0, -0.05, -0.02, 0.0, 0.02, 0.05]  # -1: the "not covered" questions unused
+BM25_THRESHOLDS = [round(0.5 * i, 1) for i in range(21)]  # BM25 score 0 .. 10
+
+
+@dataclass
+class Scored:
+    """One question's outcome under one method: rank of the first right passage, and the
+    scores abstention is decided on."""
+
+    rank: int | None
+    top_score: float
+    passage: float
+    not_covered: float
+
+
+def load_set(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def score_set(kb: KnowledgeBase, data: dict[str, Any], k: int = 10) -> dict[str, list[Scored]]:
+    out: dict[str, list[Scored]] = {}
+    for kind in ("answerable", "unanswerable"):
+        items = data[kind]
+        queries = [q["q"] if kind == "answerable" else q for q in items]
+        hits = kb.search_many(queries, k)
+        scored = []
+        for item, found, query in zip(items, hits, queries, strict=True):
+            rank = None
+            if kind == "answerable":
+                sections = [h.chunk.section for h in found]
+                rank = next((i + 1 for i, s in enumerate(sections) if s in item["expected"]),
+                            None)
+            cov = kb.coverage(query)
+            scored.append(Scored(rank, found[0].score if found else 0.0, cov.passage,
+                                 cov.not_covered))
+        out[kind] = scored
+    return out
+
+
+def refuses(s: Scored, method: str, threshold: float, margin: float) -> bool:
+    if method == "bm25":
+        return s.top_score < threshold
+    return s.passage < threshold or (margin > -1 and s.passage < s.not_covered + margin)
+
+
+def metrics(scored: dict[str, list[Scored]], method: str, threshold: float,
+            margin: float) -> dict[str, float]:
+    ans, una = scored["answerable"], scored["unanswerable"]
+    n = len(ans)
+    false_refusals = sum(refuses(s, method, threshold, margin) for s in ans)
+    refused_una = sum(refuses(s, method, threshold, margin) for s in una)
+    refused = false_refusals + refused_una
+    return {
+        "recall_at_1": round(sum(s.rank == 1 for s in ans) / n, 3),
+        "recall_at_3": round(sum(s.rank is not None and s.rank <= 3 for s in ans) / n, 3),
+        "mrr": round(sum(1 / s.rank for s in ans if s.rank) / n, 3),
+        "abstain_precision": round(refused_una / refused, 3) if refused else 1.0,
+        "abstain_recall": round(refused_una / len(una), 3),
+        "false_refusals": false_refusals,
+        "answerable": n,
+        "unanswerable": len(una),
+    }
+
+
+def choose_abstention(scored: dict[str, list[Scored]], method: str) -> tuple[float, float]:
+    """The threshold (and margin) that refuses the most unanswerable questions while wrongly
+    refusing at most one answerable one; ties go to the lower threshold."""
+    grid = ([(t, -1.0) for t in BM25_THRESHOLDS] if method == "bm25"
+            else [(t, m) for m in MARGINS for t in THRESHOLDS])
+    best = None
+    for t, m in grid:
+        r = metrics(scored, method, t, m)
+        if r["false_refusals"] > 1:
+            continue
+        key = (r["abstain_recall"], -r["false_refusals"], -t)
+        if best is None or key > best[0]:
+            best = (key, (t, m))
+    return best[1] if best else (grid[0][0], grid[0][1])
+
+
+def compare(kb: KnowledgeBase) -> dict[str, Any]:
+    """Every method on every set, abstention chosen on the holdout set; the default method is
+    the best on the holdout set (recall@3, then MRR)."""
+    sets = {name: load_set(path) for name, path in SETS.items() if path.exists()}
+    results: dict[str, Any] = {"sets": {}, "chosen": {}}
+    scored = {m: {name: score_set(kb.with_method(m), data) for name, data in sets.items()}
+              for m in METHODS}
+    for method in METHODS:
+        t, m = choose_abstention(scored[method]["holdout"], method)
+        results["chosen"][method] = {"threshold": t, "margin": m}
+        for name in sets:
+            results["sets"].setdefault(name, {})[method] = metrics(scored[method][name],
+                                                                    method, t, m)
+    holdout = results["sets"]["holdout"]
+    results["default"] = max(METHODS, key=lambda m: (holdout[m]["recall_at_3"],
+                                                     holdout[m]["mrr"]))
+    headline = "blind" if "blind" in results["sets"] else "holdout"
+    results["headline_set"] = headline
+    return results
