@@ -15,12 +15,13 @@ PIP_FLAGS := --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help setup run test lint validate test-conversations test-python clean
+.PHONY: help setup run test lint validate test-conversations test-python bench clean
 
 help:
 	@echo "make run    set up what is missing, then start the Rasa and action servers"
 	@echo "make test   set up what is missing, then run every test"
 	@echo "make setup  only set up (idempotent)"
+	@echo "make bench  measure latency, memory, training, indexing and retrieval quality"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed index $(MODEL)
 
@@ -70,3 +71,6 @@ test: lint validate test-conversations test-python
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var .rasa
+
+bench: setup
+	$(VENV)/bin/python -m bench.run

@@ -19,7 +19,7 @@ import tomllib
 from knowledge.chunking import Chunk, chunk_document, sentences_of
 from knowledge.documents import SourceError, find_sources, load_document, metadata_path
 from knowledge.embedding import Embedder
-from knowledge.index import IndexLoadError, VectorIndex
+from knowledge.index import IndexLoadError, IndexOutdated, VectorIndex
 from knowledge.lexical import LexicalIndex
 
 CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
@@ -220,7 +220,12 @@ class KnowledgeBase:
         if not Path(folder, "manifest.json").exists():
             kb = cls.build(sources, embedder, progress=progress, method=method)
         else:
-            kb = cls.load(folder, embedder, check_sources=False, method=method)
+            try:
+                kb = cls.load(folder, embedder, check_sources=False, method=method)
+            except IndexOutdated:  # written by an older Praxis: rebuild from the same sources
+                kb = cls.build(sources, embedder, progress=progress, method=method)
+                kb.save(folder)
+                return kb, True
             if not kb.is_stale():
                 return kb, False
             paths = kb.source_paths if all(p.exists() for p in kb.source_paths) else sources

@@ -31,6 +31,10 @@ class IndexLoadError(RuntimeError):
     """The index on disk is missing, corrupt or does not match; the message names the fix."""
 
 
+class IndexOutdated(IndexLoadError):
+    """The index on disk was written in an older format: rebuilding it is safe."""
+
+
 @dataclass
 class VectorIndex:
     """Vectors (one per row) pointing at chunks, searchable by cosine similarity."""
@@ -110,6 +114,13 @@ class VectorIndex:
             )
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise IndexLoadError(f"the knowledge index in {folder} has a corrupt manifest: "
+                                 "run `praxis index` to rebuild it") from exc
+        if not isinstance(manifest, dict) or manifest.get("version") != FORMAT_VERSION:
+            raise IndexOutdated(f"the knowledge index in {folder} has an older format: "
+                                "run `praxis index` to rebuild it")
+        try:
             chunks = [Chunk(**json.loads(line)) for line in
                       (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
             pairs = json.loads((folder / "rows.json").read_text("utf-8"))
@@ -121,9 +132,6 @@ class VectorIndex:
                 f"the knowledge index in {folder} is corrupt ({exc.__class__.__name__}): "
                 "run `praxis index` to rebuild it"
             ) from exc
-        if manifest.get("version") != FORMAT_VERSION:
-            raise IndexLoadError(f"the knowledge index in {folder} has an old format: "
-                              "run `praxis index` to rebuild it")
         if model is not None and manifest.get("model") != model:
             raise IndexLoadError(
                 f"the knowledge index in {folder} was built with {manifest.get('model')!r}, "

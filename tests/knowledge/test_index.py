@@ -82,6 +82,14 @@ def test_corrupt_files_are_refused(saved, embedder):
         KnowledgeBase.load(saved, embedder)
 
 
+def test_an_older_format_is_refused_on_load_and_rebuilt_by_ensure(saved, embedder):
+    _edit_manifest(saved, version=1)
+    with pytest.raises(IndexLoadError, match="older format.*praxis index"):
+        KnowledgeBase.load(saved, embedder)
+    kb, built = KnowledgeBase.ensure(saved, [SOURCES], embedder)
+    assert built and KnowledgeBase.load(saved, embedder).manifest["version"] == 2
+
+
 def test_inconsistent_rows_are_refused(saved, embedder):
     (saved / "rows.json").write_text('[[0, "a"], [1, "b"]]')
     with pytest.raises(IndexLoadError, match="inconsistent"):
