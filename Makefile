@@ -54,7 +54,7 @@ run: setup
 	$(PRAXIS) serve
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check praxis actions knowledge bot tests
+	$(VENV)/bin/ruff check praxis actions knowledge bot tests bench
 
 validate: setup
 	$(PRAXIS) rasa data validate --data bot/data --domain domain.yml --config config.yml \

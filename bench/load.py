@@ -2,8 +2,10 @@
 
 A *plain* turn is a greeting: NLU and a response, no action server. A *grounded* turn is an
 answer inside a reflection: NLU, the form, the action server embedding the answer, searching the
-index and relating a passage. Each conversation is one thread with its own sender id; the number
-of turns is fixed, so every run is bounded and ends by itself.
+index and relating a passage. Each concurrent conversation is one thread; it starts a new
+sender id for every reflection (and every ten greetings), so a measured turn carries a tracker of
+a typical length rather than one that grows through the run. The number of turns is fixed, so
+every run is bounded and ends by itself.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Phase:
 
     latencies_ms: list[float]
     wall_s: float
+    turns: int  # every request of the phase, measured or not
 
     def summary(self) -> dict[str, float]:
         q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
@@ -37,7 +40,8 @@ class Phase:
 
     @property
     def throughput(self) -> float:
-        return round(len(self.latencies_ms) / self.wall_s, 2)
+        """Turns answered per second over the phase, counting every turn."""
+        return round(self.turns / self.wall_s, 2)
 
 
 def _post(session: requests.Session, url: str, sender: str, message: str) -> float:
@@ -49,16 +53,17 @@ def _post(session: requests.Session, url: str, sender: str, message: str) -> flo
 
 
 def _plain(session, url, sender, turns, out):
-    for _ in range(turns):
-        out.append(_post(session, url, sender, "hello"))
+    for i in range(turns):
+        out.append(_post(session, url, f"{sender}-{i // 10}", "hello"))
 
 
 def _grounded(session, url, sender, cycles, out):
-    for _ in range(cycles):
-        _post(session, url, sender, '/start_reflection{"theme": "leadership"}')
+    for cycle in range(cycles):
+        who = f"{sender}-{cycle}"
+        _post(session, url, who, '/start_reflection{"theme": "leadership"}')
         for answer in ANSWERS:
-            out.append(_post(session, url, sender, answer))
-        _post(session, url, sender, NEXT_STEP)
+            out.append(_post(session, url, who, answer))
+        _post(session, url, who, NEXT_STEP)
 
 
 def run_phase(base_url: str, kind: str, conversations: int, per_conversation: int,
@@ -88,7 +93,9 @@ def run_phase(base_url: str, kind: str, conversations: int, per_conversation: in
     wall = time.perf_counter() - start
     if errors:
         raise RuntimeError(f"{len(errors)} conversations failed: {errors[0]!r}")
-    return Phase([x for r in results for x in r], wall)
+    per_cycle = 1 if kind == "plain" else len(ANSWERS) + 2
+    return Phase([x for r in results for x in r], wall,
+                 conversations * per_conversation * per_cycle)
 
 
 # turns (plain) or reflection cycles (grounded) per conversation at each concurrency: enough

@@ -59,3 +59,36 @@ def test_distress_guard_in_the_rasa_env():
     got = json.loads(result.stdout.strip().splitlines()[-1])
     assert got[: len(distress)] == [["distress", "distress"]] * len(distress)
     assert got[len(distress):] == [["reflect", "reflect"]] * len(calm)
+
+
+SPEEDUP = """
+import json
+import bot  # applies bot.speedups
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from bot import speedups
+action = RemoteAction("action_x", None)
+out = {"patched": RemoteAction._validate_action_result is speedups._validate_action_result}
+out["valid"] = action._validate_action_result(
+    {"events": [{"event": "slot", "name": "theme", "value": "leadership"}],
+     "responses": [{"text": "hi"}]})
+for name, bad in [("type", {"events": [], "responses": "no"}),
+                  ("event", {"events": [{"event": "no_such_event"}], "responses": []})]:
+    try:
+        action._validate_action_result(bad)
+        out[name] = "accepted"
+    except ValidationError as exc:
+        out[name] = "Failed to validate Action server response" in exc.message
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa env is made by `make setup`")
+def test_the_action_response_check_still_refuses_bad_responses():
+    import json
+
+    result = subprocess.run([str(RASA_PYTHON), "-c", SPEEDUP], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out == {"patched": True, "valid": True, "type": True, "event": True}
