@@ -135,6 +135,7 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._vectors: dict[str, np.ndarray] = {}  # query embeddings, for search then coverage
         self._hidden = sum(c.kind == "not_covered" for c in index.chunks)
+        self._anchors: np.ndarray | None = None  # vectors of the "not covered" questions
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -148,7 +149,7 @@ class KnowledgeBase:
     def with_method(self, method: str) -> KnowledgeBase:
         """The same index searched another way."""
         kb = KnowledgeBase(self.index, self.embedder, self.expander, method)
-        kb._lexical = self._lexical
+        kb._lexical, kb._anchors, kb._vectors = self._lexical, self._anchors, self._vectors
         return kb
 
     @property
@@ -258,11 +259,12 @@ class KnowledgeBase:
             return [self._hits(found, k) for found in self.index.search(self._embed(expanded),
                                                                          depth)]
         out = []
-        for q, found in zip(expanded, self.index.search(self._embed(expanded),
-                                                         len(self.chunks)), strict=True):
+        pool = min(len(self.chunks), max(k * 10, 50))  # candidates fused from each ranking
+        for q, found in zip(expanded, self.index.search(self._embed(expanded), pool),
+                            strict=True):
             cosine = dict(found)
             fused: dict[int, float] = {}
-            for ranking in (found, self.lexical.search(q, len(self.chunks))):
+            for ranking in (found, self.lexical.search(q, pool)):
                 shown = [i for i, _ in ranking if self.chunks[i].kind != "not_covered"]
                 for rank, i in enumerate(shown, 1):
                     fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
@@ -272,13 +274,15 @@ class KnowledgeBase:
 
     def coverage(self, query: str) -> Coverage:
         """How close ``query`` comes to a passage and to a question the sources do not answer."""
-        found = self.index.search(self._embed([self.expander.expand(query)]),
-                                  len(self.chunks))[0]
-        best = {"passage": 0.0, "not_covered": 0.0}
-        for i, score in found:
-            kind = "not_covered" if self.chunks[i].kind == "not_covered" else "passage"
-            best[kind] = max(best[kind], score)
-        return Coverage(**best)
+        vector = self._embed([self.expander.expand(query)])
+        found = self.index.search(vector, 1 + self._hidden)[0]
+        passage = max((s for i, s in found if self.chunks[i].kind != "not_covered"), default=0.0)
+        if self._anchors is None:
+            self._anchors = self.index.vectors_of(
+                [r for r in range(len(self.index.rows))
+                 if self.chunks[self.index.rows[r]].kind == "not_covered"])
+        anchors = float((self._anchors @ vector[0]).max()) if len(self._anchors) else 0.0
+        return Coverage(passage=passage, not_covered=anchors)
 
     def _embed(self, texts: list[str]):
         """Embed texts, remembering the last few hundred (a query is searched, then its

@@ -113,3 +113,29 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     assert built and len(kb.chunks) == 15
     assert kb.search("did anyone pilot group sessions for final years?", 1)[0].chunk.section \
         == "Local notes"
+
+
+def test_a_large_corpus_gets_an_approximate_index_that_round_trips(tmp_path):
+    from knowledge.chunking import Chunk
+    from knowledge.index import VectorIndex
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(40, 32))
+    vectors = centres[rng.integers(0, 40, 4000)] + 0.3 * rng.normal(size=(4000, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype("float32")
+    chunks = [Chunk(f"c:{i}", f"S{i}", f"text {i}", "src", "src.md") for i in range(4000)]
+    rows = list(range(4000))
+    exact = VectorIndex.create(chunks, rows, [c.text for c in chunks], vectors, {"model": "m"})
+    approx = VectorIndex.create(chunks, rows, [c.text for c in chunks], vectors, {"model": "m"},
+                                flat_limit=1000)
+    assert exact.manifest["index_type"] == "flat"
+    assert approx.manifest["index_type"] == "ivf" and approx.manifest["nlist"] == 253
+    approx.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, "m", 32)
+    assert loaded.faiss_index.nprobe == approx.manifest["nprobe"]
+    queries = vectors[:50] + 0.05 * rng.normal(size=(50, 32)).astype("float32")
+    a = [{i for i, _ in r} for r in exact.search(queries, 10)]
+    b = [{i for i, _ in r} for r in loaded.search(queries, 10)]
+    recall = np.mean([len(x & y) / 10 for x, y in zip(a, b, strict=True)])
+    assert recall >= 0.9
+    assert np.allclose(loaded.vectors_of([5, 7]), vectors[[5, 7]], atol=1e-6)
