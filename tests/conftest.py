@@ -53,3 +53,21 @@ def make_tracker():
         )
 
     return make
+
+
+@pytest.fixture
+def make_pdf(tmp_path):
+    """Write a one-page PDF with a heading line and a wrapped paragraph (fpdf2)."""
+    import fpdf
+
+    def make(heading: str, body: str, name: str = "full-report.pdf") -> Path:
+        pdf = fpdf.FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 8, body)
+        path = tmp_path / name
+        pdf.output(str(path))
+        return path
+
+    return make

@@ -48,16 +48,10 @@ def test_search_reads_queries_from_stdin_as_jsonl(index):
     assert lines[1]["results"][0]["section"] == "Key findings: Language and identity crisis"
 
 
-def test_index_takes_an_institutions_pdf_beside_the_summary(tmp_path):
-    fpdf = pytest.importorskip("fpdf")
-    pdf = fpdf.FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.cell(0, 10, "Recommendations for careers services", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 8, "Heads of service should create protected time for practitioners to "
-                   "pilot group-based guidance and evaluate it with students. " * 4)
-    report = tmp_path / "full-report.pdf"
-    pdf.output(str(report))
+def test_index_takes_an_institutions_pdf_beside_the_summary(tmp_path, make_pdf):
+    report = make_pdf("Recommendations for careers services",
+                      "Heads of service should create protected time for practitioners to "
+                      "pilot group-based guidance and evaluate it with students. " * 4)
     index = tmp_path / "index"
     result = praxis("index", str(report), str(ROOT / "knowledge" / "sources"), index=index)
     assert result.returncode == 0, result.stderr

@@ -112,18 +112,11 @@ def test_html_ignores_navigation_and_scripts(tmp_path):
     assert "Cookie" not in " ".join(c.text for c in chunks)
 
 
-def test_pdf_text_is_read_and_wrapped_lines_joined(tmp_path):
-    fpdf = pytest.importorskip("fpdf")
-    pdf = fpdf.FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.cell(0, 10, "Power constraints and barriers", new_x="LMARGIN", new_y="NEXT")
+def test_pdf_text_is_read_and_wrapped_lines_joined(make_pdf):
     body = ("Career development practitioners described how decisions about new services were "
             "made above them, and how they built coalitions with academic colleagues to get "
             "group sessions accepted by the institution. ") * 3
-    pdf.multi_cell(0, 8, body)
-    path = tmp_path / "full-report.pdf"
-    pdf.output(str(path))
+    path = make_pdf("Power constraints and barriers", body)
     chunks = chunk_document(load_document(path))
     assert chunks[0].section == "Power constraints and barriers"
     assert "built coalitions with academic colleagues" in chunks[0].text
