@@ -13,7 +13,7 @@ from actions.citations import quote
 SECOND_PASSAGE_MARGIN = 0.06
 
 
-def coverage() -> str:
+def what_it_covers() -> str:
     from actions.themes import THEMES
 
     findings = "; ".join(t.section for t in THEMES.values())
@@ -33,13 +33,13 @@ class ActionAnswerReport(PraxisAction):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
         s = self.settings
-        covered = self.retriever.coverage(question).covered(s.report_threshold,
-                                                            s.coverage_margin)
-        hits = [h for h in self.retriever.search(question, k=3)
-                if h.score >= s.report_threshold] if covered else []
+        hits, coverage = self.retriever.lookup(question, k=3)
+        if not coverage.covered(s.report_threshold, s.coverage_margin):
+            hits = []
+        hits = [h for h in hits if h.score >= s.report_threshold]
         if not hits:
             dispatcher.utter_message(
-                text="The report summary doesn't cover that, so I won't guess. " + coverage()
+                text="The report summary doesn't cover that, so I won't guess. " + what_it_covers()
             )
             return []
         best = hits[0]

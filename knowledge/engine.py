@@ -133,7 +133,6 @@ class KnowledgeBase:
         self.expander = expander if expander is not None else QueryExpander.from_file()
         self.method = method
         self._lexical: LexicalIndex | None = None
-        self._vectors: dict[str, np.ndarray] = {}  # query embeddings, for search then coverage
         self._hidden = sum(c.kind == "not_covered" for c in index.chunks)
         self._anchors: np.ndarray | None = None  # vectors of the "not covered" questions
 
@@ -149,7 +148,7 @@ class KnowledgeBase:
     def with_method(self, method: str) -> KnowledgeBase:
         """The same index searched another way."""
         kb = KnowledgeBase(self.index, self.embedder, self.expander, method)
-        kb._lexical, kb._anchors, kb._vectors = self._lexical, self._anchors, self._vectors
+        kb._lexical, kb._anchors = self._lexical, self._anchors
         return kb
 
     @property
@@ -218,19 +217,17 @@ class KnowledgeBase:
         ``sources``) or when the sources it was built from changed (from those again).
         Return the knowledge base and whether it was (re)built. A mismatched model or a
         corrupt index is refused, not silently replaced."""
-        if not Path(folder, "manifest.json").exists():
-            kb = cls.build(sources, embedder, progress=progress, method=method)
-        else:
+        paths = sources
+        if Path(folder, "manifest.json").exists():
             try:
                 kb = cls.load(folder, embedder, check_sources=False, method=method)
-            except IndexOutdated:  # written by an older Praxis: rebuild from the same sources
-                kb = cls.build(sources, embedder, progress=progress, method=method)
-                kb.save(folder)
-                return kb, True
-            if not kb.is_stale():
-                return kb, False
-            paths = kb.source_paths if all(p.exists() for p in kb.source_paths) else sources
-            kb = cls.build(paths or sources, embedder, progress=progress, method=method)
+                if not kb.is_stale():
+                    return kb, False
+                if kb.source_paths and all(p.exists() for p in kb.source_paths):
+                    paths = kb.source_paths  # rebuild from what it was built from
+            except IndexOutdated:  # written by an older Praxis: rebuild
+                pass
+        kb = cls.build(paths, embedder, progress=progress, method=method)
         kb.save(folder)
         return kb, True
 
@@ -251,49 +248,50 @@ class KnowledgeBase:
         the same rows. ``hybrid``: the two rankings fused by reciprocal rank; a hit's score is
         still its cosine similarity, so one threshold means the same for dense and hybrid.
         """
-        expanded = [self.expander.expand(q) for q in queries]
-        depth = k + self._hidden
-        if self.method == "bm25":
-            return [self._hits(self.lexical.search(q, depth), k) for q in expanded]
-        if self.method == "dense":
-            return [self._hits(found, k) for found in self.index.search(self._embed(expanded),
-                                                                         depth)]
-        out = []
-        pool = min(len(self.chunks), max(k * 10, 50))  # candidates fused from each ranking
-        for q, found in zip(expanded, self.index.search(self._embed(expanded), pool),
-                            strict=True):
-            cosine = dict(found)
-            fused: dict[int, float] = {}
-            for ranking in (found, self.lexical.search(q, pool)):
-                shown = [i for i, _ in ranking if self.chunks[i].kind != "not_covered"]
-                for rank, i in enumerate(shown, 1):
-                    fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
-            best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))
-            out.append(self._hits([(i, cosine.get(i, 0.0)) for i in best], k))
-        return out
+        return [hits for hits, _ in self._lookup(queries, k)]
 
     def coverage(self, query: str) -> Coverage:
         """How close ``query`` comes to a passage and to a question the sources do not answer."""
-        vector = self._embed([self.expander.expand(query)])
-        found = self.index.search(vector, 1 + self._hidden)[0]
-        passage = max((s for i, s in found if self.chunks[i].kind != "not_covered"), default=0.0)
+        return self._lookup([query], 1)[0][1]
+
+    def lookup(self, query: str, k: int = 3) -> tuple[list[Hit], Coverage]:
+        """:meth:`search` and :meth:`coverage` together, from one embedding of the query."""
+        return self._lookup([query], k)[0]
+
+    def _lookup(self, queries: list[str], k: int) -> list[tuple[list[Hit], Coverage]]:
+        expanded = [self.expander.expand(q) for q in queries]
+        vectors = self.embedder.embed(expanded)
+        pool = k if self.method == "dense" else min(len(self.chunks), max(k * 10, 50))
+        # the dense rankings, without the "not covered" questions (they only score coverage)
+        dense = [[(i, s) for i, s in found if self.chunks[i].kind != "not_covered"]
+                 for found in self.index.search(vectors, pool + self._hidden)]
+        anchors = self._anchor_vectors() @ vectors.T if self._hidden else None
+        out = []
+        for n, (q, found) in enumerate(zip(expanded, dense, strict=True)):
+            coverage = Coverage(
+                passage=found[0][1] if found else 0.0,
+                not_covered=float(anchors[:, n].max()) if anchors is not None else 0.0)
+            if self.method == "dense":
+                ranked = found[:k]
+            elif self.method == "bm25":
+                ranked = self.lexical.search(q, k)
+            else:
+                cosine = dict(found)
+                fused: dict[int, float] = {}
+                for ranking in (found, self.lexical.search(q, pool)):
+                    for rank, (i, _) in enumerate(ranking, 1):
+                        fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+                best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))[:k]
+                ranked = [(i, cosine.get(i, 0.0)) for i in best]
+            out.append((self._hits(ranked), coverage))
+        return out
+
+    def _anchor_vectors(self) -> np.ndarray:
         if self._anchors is None:
             self._anchors = self.index.vectors_of(
-                [r for r in range(len(self.index.rows))
-                 if self.chunks[self.index.rows[r]].kind == "not_covered"])
-        anchors = float((self._anchors @ vector[0]).max()) if len(self._anchors) else 0.0
-        return Coverage(passage=passage, not_covered=anchors)
+                [r for r, c in enumerate(self.index.rows)
+                 if self.chunks[c].kind == "not_covered"])
+        return self._anchors
 
-    def _embed(self, texts: list[str]):
-        """Embed texts, remembering the last few hundred (a query is searched, then its
-        coverage checked: one embedding)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            if len(self._vectors) > 512:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
-        return np.stack([self._vectors[t] for t in texts])
-
-    def _hits(self, found: list[tuple[int, float]], k: int) -> list[Hit]:
-        shown = [(i, score) for i, score in found if self.chunks[i].kind != "not_covered"]
-        return [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(shown[:k], 1)]
+    def _hits(self, found: list[tuple[int, float]]) -> list[Hit]:
+        return [Hit(rank, score, self.chunks[i]) for rank, (i, score) in enumerate(found, 1)]

@@ -61,11 +61,7 @@ def run(url: str, sender: str | None = None, read: Callable[[str], str] = input,
             write(f"praxis: {exc}")
             return 1
         write(f"\n{text}\n" if text else "")
-        try:
-            typed = read("you> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            write("")
-            return 0
+        typed = ""
         while not typed:
             try:
                 typed = read("you> ").strip()
