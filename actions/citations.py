@@ -42,3 +42,43 @@ def finding_name(chunk: Chunk) -> str:
     if chunk.parent == "Key findings":
         return f"the report's finding on {chunk.section[0].lower()}{chunk.section[1:]}"
     return f"the report's section “{chunk.section}”"
+
+
+class TextOnly(str):
+    """A part of a message shown in its text only: a lead-in ("From the report: ") that a
+    channel rendering citations as blocks labels on its own."""
+
+
+def citation_block(chunk: Chunk) -> dict[str, str]:
+    """A passage as a citation block: what a channel needs to show it apart from the prose."""
+    return {
+        "type": "citation",
+        "label": "About the document" if chunk.kind == "details" else "From the report",
+        "quote": chunk.text if chunk.kind == "details" else excerpt(chunk),
+        "section": chunk.heading,
+        "source": chunk.source,
+        "author": chunk.citation,
+        "url": chunk.url,
+    }
+
+
+def message(*parts: str | Chunk) -> dict[str, object]:
+    """The keyword arguments of ``dispatcher.utter_message`` for prose and quoted passages.
+
+    ``text`` is the whole message as every channel shows it (passages quoted and cited inline);
+    ``json_message`` has the same content as ``blocks`` (text and citations), which the web
+    widget renders with each citation in a block of its own. Strings carry their own spacing.
+    """
+    text = "".join(quote(p) if isinstance(p, Chunk) else p for p in parts)
+    blocks: list[dict[str, str]] = []
+    prose = ""
+    for part in parts + ("",):
+        if isinstance(part, Chunk) or part == "":
+            if prose.strip():
+                blocks.append({"type": "text", "text": prose.strip()})
+            prose = ""
+            if isinstance(part, Chunk):
+                blocks.append(citation_block(part))
+        elif not isinstance(part, TextOnly):
+            prose += part
+    return {"text": text, "json_message": {"blocks": blocks}}

@@ -9,6 +9,7 @@ to what the practitioner wrote, or said plainly to go beyond the report.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -17,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import PraxisAction, ReportAccess
-from actions.citations import cite, excerpt, finding_name
+from actions.citations import finding_name, message
+from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
 from knowledge.chunking import Chunk
 
@@ -85,18 +87,19 @@ class AskStep(PraxisAction, ABC):
                 dispatcher, tracker, domain)
         prompt = f"**{STEP_LABELS[self.slot]}** {theme.prompt(self.slot)}"
         events: list[dict[str, Any]] = []
-        if self.slot == STEPS[0]:
-            intro = f"Let's reflect on {theme.title.lower()}."
-            chunk = self.theme_finding(theme)
-            if chunk is not None:
-                intro += f" The report finds: “{excerpt(chunk)}” {cite(chunk)}"
-                cited = cited_ids(tracker)
-                if chunk.chunk_id not in cited:
-                    events.append(SlotSet(CITED, cited + [chunk.chunk_id]))
-            intro += ("\n\nYou can ask me about the report at any point, or say \"stop\" to "
-                      "pause.")
-            prompt = f"{intro}\n\n{prompt}"
-        dispatcher.utter_message(text=prompt)
+        if self.slot != STEPS[0]:
+            dispatcher.utter_message(text=prompt)
+            return events
+        parts: list[str | Chunk] = [f"Let's reflect on {theme.title.lower()}."]
+        chunk = self.theme_finding(theme)
+        if chunk is not None:
+            parts += [" The report finds: ", chunk]
+            cited = cited_ids(tracker)
+            if chunk.chunk_id not in cited:
+                events.append(SlotSet(CITED, cited + [chunk.chunk_id]))
+        parts.append("\n\nYou can ask me about the report at any point, or say \"stop\" to "
+                     f"pause.\n\n{prompt}")
+        dispatcher.utter_message(**message(*parts))
         return events
 
 
@@ -162,8 +165,7 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
             return None
         chunk = fresh[0].chunk
         dispatcher.utter_message(
-            text=f"Thank you. This connects with {finding_name(chunk)}: “{excerpt(chunk)}” "
-            f"{cite(chunk)}")
+            **message(f"Thank you. This connects with {finding_name(chunk)}: ", chunk))
         return cited + [chunk.chunk_id]
 
     def _answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
@@ -226,14 +228,13 @@ class ActionCloseReflection(PraxisAction):
     def name(self) -> str:
         return "action_close_reflection"
 
-    def summary(self, tracker: Tracker) -> str:
+    def summary(self, tracker: Tracker) -> dict[str, Any]:
+        """The summary's message: its text, and the reflection as a document to download."""
         theme = current_theme(tracker)
         title = theme.title.lower() if theme else "your chosen theme"
         lines = [f"Here is your reflection on {title} ({MODEL_NAME}):", ""]
-        labels = {"answer_what": "What happened", "answer_so_what": "What it means",
-                  "answer_now_what": "What could change"}
-        for slot, label in labels.items():
-            lines.append(f"• **{label}:** {tracker.get_slot(slot)}")
+        for slot in STEPS[:3]:
+            lines.append(f"• **{ANSWER_LABELS[slot]}:** {tracker.get_slot(slot)}")
         chunks = [c for c in map(self.retriever.chunk, cited_ids(tracker)) if c is not None]
         if chunks:
             sources = sorted({f"{c.citation}, “{c.source}”" if c.citation else f"“{c.source}”"
@@ -244,7 +245,14 @@ class ActionCloseReflection(PraxisAction):
         lines.append(f"• **Your next step:** {tracker.get_slot('next_step')}")
         lines += ["", "Thank you for taking the time to reflect. Would you like to reflect on "
                   "another theme?"]
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        custom: dict[str, Any] = {"blocks": [{"type": "text", "text": text}]}
+        if theme is not None:
+            record = Reflection(theme, {s: str(tracker.get_slot(s)) for s in STEPS}, chunks,
+                                datetime.now(timezone.utc).date())
+            custom["reflection"] = {"title": record.title, "filename": record.filename,
+                                    "markdown": record.markdown()}
+        return {"text": text, "json_message": custom}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
@@ -253,7 +261,7 @@ class ActionCloseReflection(PraxisAction):
                                      "you're ready.")
             return []
         dispatcher.utter_message(
-            text=self.summary(tracker),
+            **self.summary(tracker),
             buttons=[{"title": "Yes, another theme", "payload": "/affirm"},
                      {"title": "No, that's all for now", "payload": "/deny"}],
         )

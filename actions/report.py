@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import PraxisAction
-from actions.citations import quote
+from actions.citations import TextOnly, message
 
 SECOND_PASSAGE_MARGIN = 0.06
 
@@ -43,9 +43,9 @@ class ActionAnswerReport(PraxisAction):
             )
             return []
         best = hits[0]
-        lines = [f"From the report: {quote(best.chunk)}"]
+        parts: list[Any] = [TextOnly("From the report: "), best.chunk]
         for other in hits[1:2]:
             if best.score - other.score <= SECOND_PASSAGE_MARGIN:
-                lines.append(f"Also relevant: {quote(other.chunk)}")
-        dispatcher.utter_message(text="\n\n".join(lines))
+                parts += ["\n\nAlso relevant: ", other.chunk]
+        dispatcher.utter_message(**message(*parts))
         return []

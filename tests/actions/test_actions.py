@@ -4,6 +4,7 @@ and the real knowledge base; the returned events and the dispatched messages are
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -247,3 +248,53 @@ def test_no_summary_for_an_unfinished_reflection(kb, make_tracker):
                            make_tracker(slots={"theme": "leadership", "answer_what": "x y"}))
     assert events == []
     assert "paused" in texts(messages)[0]
+
+
+def test_quoted_passages_also_come_as_citation_blocks(kb, make_tracker):
+    _, [message] = run(ActionAnswerReport(kb, SETTINGS),
+                       make_tracker("who paid for this research?", "ask_report"))
+    blocks = message["custom"]["blocks"]
+    assert blocks[0] == {
+        "type": "citation", "label": "From the report", "section": "Funding",
+        "quote": blocks[0]["quote"], "source": "How do career development practitioners "
+        "innovate in HE?", "author": "McLoughlin (2023)", "url": blocks[0]["url"]}
+    assert blocks[0]["quote"].startswith("This research was funded by Jisc's careers research")
+    assert blocks[0]["quote"] in message["text"]  # the same words, inline, for other channels
+    assert all(b["type"] == "text" for b in blocks[1::2][1:])  # "Also relevant:" between
+
+
+def test_first_prompt_has_prose_then_the_finding_then_the_prompt(kb, make_tracker):
+    _, [message] = run(ActionAskAnswerWhat(kb, SETTINGS),
+                       make_tracker(slots={"theme": "leadership", "findings_cited": []}))
+    kinds = [b["type"] for b in message["custom"]["blocks"]]
+    assert kinds == ["text", "citation", "text"]
+    first, finding, last = message["custom"]["blocks"]
+    assert first["text"] == "Let's reflect on leadership. The report finds:"
+    assert finding["section"] == "Key findings: Leadership's role"
+    assert last["text"].endswith(THEMES["leadership"].what)
+
+
+def test_finished_reflection_comes_as_a_markdown_document(kb, make_tracker):
+    slots = {"theme": "leadership", "answer_what": "My director said no to a pilot.",
+             "answer_so_what": "# Evidence counted\nfor less than the plan.",
+             "answer_now_what": "- Bring data from another university.",
+             "next_step": "Email my director with the data by 12 May.",
+             "findings_cited": [kb.section("Leadership's role").chunk_id]}
+    _, [message] = run(ActionCloseReflection(kb, SETTINGS), make_tracker(slots=slots))
+    doc = message["custom"]["reflection"]
+    assert doc["title"] == "Reflection on leadership"
+    assert re.fullmatch(r"praxis-reflection-leadership-\d{4}-\d\d-\d\d\.md", doc["filename"])
+    md = doc["markdown"]
+    assert md.startswith("# Reflection on leadership\n")
+    for heading in ("What happened", "What it means", "What could change",
+                    "Findings it connects with", "My next step"):
+        assert f"\n## {heading}\n" in md
+    assert md.index("## Findings") < md.index("## My next step")
+    assert "- **Key findings: Leadership's role**\n  > “there's a clarion call" in md
+    assert "Email my director with the data by 12 May." in md
+    # the user's words stay text: no heading or list of theirs
+    assert "\\# Evidence counted  \nfor less than the plan." in md
+    assert "\\- Bring data from another university." in md
+    assert THEMES["leadership"].next_step in md
+    assert md.rstrip().endswith("Quoted from McLoughlin (2023), “How do career development "
+                                "practitioners innovate in HE?”.")
