@@ -10,20 +10,22 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PRAXIS := $(VENV)/bin/praxis
 MODEL := models/praxis.tar.gz
-TRAINING := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+WIDGET := var/web/praxis-widget.js
+NODE_MODULES := web/node_modules/.installed
+TRAINING := config.yml domain.yml bot/speedups.py $(shell find bot/data bot/components -name '*.yml' -o -name '*.py' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help setup run test lint validate test-conversations test-python bench clean
+.PHONY: help setup run test lint validate test-conversations test-python bench clean browser
 
 help:
-	@echo "make run    set up what is missing, then start the Rasa and action servers"
+	@echo "make run    set up what is missing, then start the Rasa and action servers and the web app"
 	@echo "make test   set up what is missing, then run every test"
 	@echo "make setup  only set up (idempotent)"
 	@echo "make bench  measure latency, memory, training, indexing and retrieval quality"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed index $(MODEL)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed index $(MODEL) $(WIDGET)
 
 # The action env: Python 3.11, CPU PyTorch first (the local build), then the project.
 $(VENV)/.installed: pyproject.toml
@@ -31,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 	  { [ -x $(VENV)/bin/python ] || $$py -m venv $(VENV); }
 	$(VENV)/bin/pip install $(PIP_FLAGS) -q --upgrade pip
 	$(VENV)/bin/pip install $(PIP_FLAGS) -q torch==2.13.0
-	$(VENV)/bin/pip install $(PIP_FLAGS) -q -e ".[actions,dev]"
+	$(VENV)/bin/pip install $(PIP_FLAGS) -q -e ".[actions,web,dev]"
 	@touch $@
 
 # The Rasa env: Python 3.10, which Rasa 3.6 needs (it supports 3.8-3.10 only).
@@ -41,6 +43,23 @@ $(RASA_VENV)/.installed: pyproject.toml
 	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -q --upgrade "pip<25" setuptools wheel
 	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -q -e ".[rasa]"
 	@touch $@
+
+# The web widget: npm packages (socket.io-client, markdown-it; esbuild and axe-core for the build
+# and the tests), bundled into one script.
+$(NODE_MODULES): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18 or later"; exit 1; }
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WIDGET): $(NODE_MODULES) $(wildcard web/widget/*)
+	@mkdir -p $(dir $@)
+	npm run --prefix web --silent build
+
+# Debian's Chromium for the browser tests (the test tools never download a browser of their own).
+browser:
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "Chromium is missing: sudo apt-get install chromium"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 index: $(VENV)/.installed
 	$(PRAXIS) index --if-changed
@@ -54,7 +73,7 @@ run: setup
 	$(PRAXIS) serve
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check praxis actions knowledge bot tests bench
+	$(VENV)/bin/ruff check praxis actions knowledge bot web tests bench
 
 validate: setup
 	$(PRAXIS) rasa data validate --data bot/data --domain domain.yml --config config.yml \
@@ -64,7 +83,7 @@ test-conversations: setup
 	$(PRAXIS) rasa test core --model $(MODEL) --stories tests/conversations \
 	  --fail-on-prediction-errors --out var/results
 
-test-python: setup
+test-python: setup browser
 	$(VENV)/bin/python -m pytest -ra
 
 test: lint validate test-conversations test-python

@@ -143,14 +143,13 @@ def server_figures() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="praxis-bench-") as tmp:
         settings = config.load(environ={**os.environ, "RASA_PORT": str(free_port()),
                                         "ACTION_PORT": str(free_port()),
+                                        "WEB_PORT": str(free_port()),
                                         "TRACKER_DB": str(Path(tmp) / "tracker.db")})
         with Stack(settings, log_dir=Path(tmp) / "logs") as stack:
             figures = load.measure(settings.rasa_base_url)
             rss = {s.name: rss_mb(s.process.pid) for s in stack.services}
             ready = {name: round(v, 1) for name, v in stack.ready_s.items()}
-    return {**figures, "rss_mb": {"rasa": rss["rasa"], "actions": rss["actions"],
-                                  "web": None},
-            "ready_s": {"rasa": ready["rasa"], "actions": ready["actions"], "web": None}}
+    return {**figures, "rss_mb": rss, "ready_s": ready}
 
 
 def write_chart(results: dict[str, Any], path: Path) -> None:

@@ -25,6 +25,10 @@ class Settings:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    web_port: int = 8000  # the widget's demo page (and the trainer dashboard)
+    # Origins whose pages may open the widget's socket.io connection, separated by ','; default
+    # the demo page. "*" allows every origin.
+    cors_origins: str = ""
     rasa_url: str = ""  # where clients reach Rasa; default http://{host}:{rasa_port}
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
@@ -63,6 +67,18 @@ class Settings:
     @property
     def rasa_base_url(self) -> str:
         return (self.rasa_url or f"http://{self.host}:{self.rasa_port}").rstrip("/")
+
+    @property
+    def web_base_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def allowed_origins(self) -> list[str] | str:
+        if self.cors_origins.strip() == "*":
+            return "*"
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        origins = origins or [self.web_base_url, f"http://localhost:{self.web_port}"]
+        return origins + [self.rasa_base_url]  # and the Rasa server's own pages
 
     @property
     def action_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Starting and stopping the Praxis processes: the Rasa server and the action server.
+"""Starting and stopping the Praxis processes: the action server, the Rasa server and the web app.
 
 ``praxis serve`` (behind ``make run``) and the end-to-end tests both use :class:`Stack`. Each
 server runs as a child process in its own process group, logs to ``var/log/<name>.log``, is
@@ -102,7 +102,8 @@ class Service:
 
 
 class Stack:
-    """The action server and the Rasa server, started in that order and stopped in reverse."""
+    """The action server, the Rasa server and the web app, started in that order and stopped in
+    reverse."""
 
     def __init__(self, settings: config.Settings | None = None, log_dir: Path | None = None,
                  env: dict[str, str] | None = None) -> None:
@@ -125,7 +126,11 @@ class Stack:
             f"http://{s.host}:{s.rasa_port}/webhooks/rest/",
             {**rasa_environment(s), **(env or {})}, log_dir / "rasa.log",
         )
-        self.services = [self.actions, self.rasa]
+        self.web = Service(
+            "web", [sys.executable, "-m", "web"], f"{s.web_base_url}/health",
+            base_env, log_dir / "web.log",
+        )
+        self.services = [self.actions, self.rasa, self.web]
         self.ready_s: dict[str, float] = {}
 
     def start(self) -> None:
@@ -193,8 +198,8 @@ def serve(settings: config.Settings | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print(f"Starting the action server (port {s.action_port}) and the Rasa server "
-          f"(port {s.rasa_port})…", flush=True)
+    print(f"Starting the action server (port {s.action_port}), the Rasa server "
+          f"(port {s.rasa_port}) and the web app (port {s.web_port})…", flush=True)
     try:
         stack.start()
     except StackError as exc:
@@ -202,6 +207,7 @@ def serve(settings: config.Settings | None = None) -> int:
         return 1
     print(
         "\nPraxis is ready.\n"
+        f"  Chat in a browser:   {s.web_base_url}/\n"
         "  Chat in a terminal:  .venv/bin/praxis chat\n"
         f"  REST webhook:        {s.rasa_base_url}/webhooks/rest/webhook\n"
         f"  Logs:                {stack.rasa.log_path.parent}/\n"

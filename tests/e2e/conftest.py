@@ -1,10 +1,14 @@
-"""Fixtures for the end-to-end tests."""
+"""Fixtures for the end-to-end tests: one real stack (action server, Rasa server, web app) on
+free loopback ports, shared by every end-to-end test of the session."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
+
+from praxis import config
+from praxis.stack import Stack, model_file
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +21,20 @@ def free_port():
             return s.getsockname()[1]
 
     return pick
+
+
+@pytest.fixture(scope="session")
+def stack(kb, index_dir, tmp_path_factory, free_port):
+    settings = config.load(environ={
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
+        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
+    })
+    if not model_file(settings).exists():
+        pytest.fail(f"no trained model at {model_file(settings)}: `make test` trains it first")
+    s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
+    s.start()
+    yield s
+    s.stop()
+    for service in s.services:  # SIGTERM ends each one cleanly
+        assert service.process.returncode in (0, -15), service.log_tail()

@@ -8,27 +8,9 @@ import re
 import pytest
 import requests
 
-from praxis import chat, config
-from praxis.stack import Stack, model_file
+from praxis import chat
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(kb, index_dir, tmp_path_factory, free_port):
-    settings = config.load(environ={
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-        "INDEX_DIR": str(index_dir),
-        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
-    })
-    if not model_file(settings).exists():
-        pytest.fail(f"no trained model at {model_file(settings)}: `make test` trains it first")
-    s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
-    s.start()
-    yield s
-    s.stop()
-    for service in s.services:  # SIGTERM ends both cleanly
-        assert service.process.returncode in (0, -15), service.log_tail()
 
 
 class Conversation:

@@ -1,5 +1,6 @@
-"""`praxis serve`, the command behind `make run`: it starts both servers, says how to chat,
-serves the REST and socket.io channels, and stops everything on SIGTERM."""
+"""`praxis serve`, the command behind `make run`: it starts the servers and the web app, says how
+to chat, serves the REST and socket.io channels and the widget's page, and stops everything on
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_serve_runs_the_stack_and_stops_on_sigterm(kb, index_dir, tmp_path, free_port):
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
+           "WEB_PORT": str(web_port),
            "INDEX_DIR": str(index_dir), "TRACKER_DB": str(tmp_path / "tracker.db")}
     proc = subprocess.Popen([sys.executable, "-m", "praxis.cli", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -37,6 +39,10 @@ def test_serve_runs_the_stack_and_stops_on_sigterm(kb, index_dir, tmp_path, free
         assert "Praxis is ready." in out, out
         assert ".venv/bin/praxis chat" in out
         assert f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook" in out
+        assert f"Chat in a browser:   http://127.0.0.1:{web_port}/" in out
+        page = requests.get(f"http://127.0.0.1:{web_port}/", timeout=10)
+        assert page.status_code == 200 and "<praxis-chat" in page.text
+        assert f'server="http://127.0.0.1:{rasa_port}"' in page.text
 
         base = f"http://127.0.0.1:{rasa_port}"
         reply = requests.post(f"{base}/webhooks/rest/webhook",
@@ -50,7 +56,7 @@ def test_serve_runs_the_stack_and_stops_on_sigterm(kb, index_dir, tmp_path, free
         assert proc.wait(timeout=60) == 0
         rest = proc.stdout.read()
         assert "Stopping" in rest
-        for port in (rasa_port, action_port):
+        for port in (rasa_port, action_port, web_port):
             with pytest.raises(requests.ConnectionError):
                 requests.get(f"http://127.0.0.1:{port}/", timeout=2)
     finally:

@@ -1,0 +1,175 @@
+"""The socket.io channel of the web widget: Rasa's own, made to keep a conversation.
+
+Rasa's ``socketio`` channel is the base. This one differs where the widget needs it to:
+
+- one ``bot_uttered`` event per bot message, carrying its text, its quick replies and its custom
+  payload together (Rasa's splits a text at blank lines, sends buttons on the last piece only, and
+  passes a custom payload to ``emit`` as keyword arguments, which fails);
+- ``session_request`` with an earlier session id replays that conversation's history from the
+  tracker store (a ``history`` event), so a reload or a dropped connection shows it again; it also
+  sends the server's message limit (a ``limits`` event);
+- what arrives is checked before it reaches the dialogue: a session id of letters, digits, ``-``
+  and ``_`` (8-64 of them), a message that is a string, not empty and within
+  ``MAX_MESSAGE_CHARS``; anything else gets a clear reply and nothing is stored;
+- the origins allowed to connect are ``CORS_ORIGINS`` (the widget's page), not every origin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, Restarted, UserUttered
+from sanic import Blueprint, Sanic, response
+from socketio import AsyncServer
+
+from praxis import config
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+HISTORY_LIMIT = 200  # messages replayed on reconnect
+
+
+def bot_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A bot message as the widget receives it: text, quick replies (from buttons) and custom."""
+    out: dict[str, Any] = {}
+    if message.get("text"):
+        out["text"] = message["text"]
+    buttons = message.get("quick_replies") or message.get("buttons") or []
+    if buttons:
+        out["quick_replies"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")}
+                                for b in buttons]
+    if message.get("custom"):
+        out["custom"] = message["custom"]
+    return out
+
+
+def history(events: list[Any]) -> list[dict[str, Any]]:
+    """The conversation since its last restart, as the widget shows it. A button's payload is
+    shown as the button's title; other slash commands (the widget's opening ``/greet``) are
+    left out."""
+    shown: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
+    for event in events:
+        if isinstance(event, Restarted):
+            shown, titles = [], {}
+        elif isinstance(event, BotUttered):
+            message = bot_message({"text": event.text, **(event.data or {})})
+            if message:
+                titles = {b["payload"]: b["title"] for b in message.get("quick_replies", [])}
+                shown.append({"from": "bot", **message})
+        elif isinstance(event, UserUttered) and event.text:
+            text = titles.get(event.text, event.text)
+            if not text.startswith("/"):
+                shown.append({"from": "user", "text": text})
+    return shown[-HISTORY_LIMIT:]
+
+
+class PraxisSocketIOOutput(SocketIOOutput):
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        out = bot_message(message)
+        if out:
+            await self._send_message(recipient_id, out)
+
+
+class _Blueprint(SocketBlueprint):
+    """Keeps the Sanic app it is registered on, to reach the tracker store."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        self.ctx.app = app
+        super().register(app, options)
+
+
+class PraxisSocketIO(SocketIOInput):
+    """The web widget's channel. ``credentials.yml`` takes the same keys as Rasa's."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def get_output_channel(self) -> PraxisSocketIOOutput | None:
+        return PraxisSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        settings = config.get()
+        limit = settings.max_message_chars
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=settings.allowed_origins,
+                          max_http_buffer_size=64 * 1024)
+        bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        ns = self.namespace
+
+        async def notice(sid: str, text: str) -> None:
+            await sio.emit(self.bot_message_evt, {"text": text, "custom": {"notice": True}},
+                           room=sid, namespace=ns)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Any) -> Any:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=ns)
+        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=ns)
+        async def session_request(sid: str, data: Any) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            known = isinstance(asked, str) and SESSION_ID.fullmatch(asked) is not None
+            session_id = asked if known else uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=ns)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
+            await sio.emit("limits", {"max_message_chars": limit}, room=sid, namespace=ns)
+            shown = await self._history(bp, session_id) if known else []
+            await sio.emit("history", shown, room=sid, namespace=ns)
+
+        @sio.on(self.user_message_evt, namespace=ns)
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict):
+                return await notice(sid, "That message could not be read. Please try again.")
+            if self.session_persistence:
+                sender = data.get("session_id")
+                if not (isinstance(sender, str) and SESSION_ID.fullmatch(sender)):
+                    return await notice(sid, "This conversation has no valid session. Please "
+                                        "reload the page.")
+            else:
+                sender = sid
+            text = data.get("message")
+            if not isinstance(text, str):
+                return await notice(sid, "Messages must be text.")
+            text = CONTROL.sub("", text).strip()
+            if not text:
+                return await notice(sid, "That message was empty: please type something.")
+            if len(text) > limit:
+                return await notice(sid, f"That message is {len(text):,} characters long; the "
+                                    f"limit is {limit:,}. Please shorten it and send it again.")
+            metadata = data.get(self.metadata_key)
+            message = UserMessage(
+                text, PraxisSocketIOOutput(sio, self.bot_message_evt), sender,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {})
+            await on_new_message(message)
+
+        return bp
+
+    @staticmethod
+    async def _history(bp: _Blueprint, sender: str) -> list[dict[str, Any]]:
+        agent = getattr(bp.ctx.app.ctx, "agent", None) if hasattr(bp.ctx, "app") else None
+        if agent is None or agent.tracker_store is None:
+            return []
+        try:
+            tracker = await agent.tracker_store.retrieve(sender)
+        except Exception:  # a tracker store fault must not break the connection
+            logger.exception("could not read the history of a conversation")
+            return []
+        return history(list(tracker.events)) if tracker else []

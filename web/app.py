@@ -1,0 +1,57 @@
+"""The web app: ``/`` (a demo page with the widget open), ``/widget.js`` and ``/health``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from praxis import config
+from praxis.config import ROOT
+
+WIDGET = ROOT / "var" / "web" / "praxis-widget.js"
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape())
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class WidgetMissing(RuntimeError):
+    """The widget script has not been built."""
+
+
+def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -> Starlette:
+    settings = settings or config.get()
+    if not widget.is_file():
+        raise WidgetMissing(f"the widget script {widget} is missing: run `make setup`")
+
+    def page_security(socket_url: str) -> dict[str, str]:
+        ws = socket_url.replace("http", "ws", 1)
+        return {**SECURITY_HEADERS, "Content-Security-Policy": (
+            "default-src 'self'; "
+            f"connect-src 'self' {socket_url} {ws}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")}
+
+    async def index(request: Request) -> Response:
+        html = TEMPLATES.get_template("index.html").render(
+            server=settings.rasa_base_url, widget_url=f"{request.base_url}widget.js")
+        return HTMLResponse(html, headers=page_security(settings.rasa_base_url))
+
+    async def widget_js(request: Request) -> Response:
+        # A script for other sites' pages: any origin may load it.
+        return FileResponse(widget, media_type="text/javascript", headers={
+            **SECURITY_HEADERS, "Access-Control-Allow-Origin": "*",
+            "Cache-Control": "no-cache"})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(routes=[
+        Route("/", index), Route("/widget.js", widget_js), Route("/health", health)])

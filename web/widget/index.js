@@ -1,0 +1,296 @@
+// The Praxis chat widget: <praxis-chat server="https://praxis.example.ac.uk"></praxis-chat>.
+//
+// Attributes: server (the Rasa server's URL), chat-title, accent (a CSS colour for the header and
+// buttons), accent-text (the colour of text on it; chosen for contrast when left out), open (start
+// opened). It speaks to Rasa's socket.io channel with a session id kept in localStorage, so a
+// reload or a dropped connection resumes the same conversation and shows its history again.
+import { io } from "socket.io-client";
+import css from "./style.css";
+import { botContent, el } from "./render.js";
+
+const GREETING = "/greet";
+const SLOW_REPLY_MS = 20000;
+
+// WCAG relative luminance of a CSS colour, read back from the browser's computed style.
+function luminance(colour) {
+  const probe = document.createElement("span");
+  probe.style.color = colour;
+  document.body.append(probe);
+  const rgb = getComputedStyle(probe).color.match(/[\d.]+/g) || ["0", "0", "0"];
+  probe.remove();
+  const [r, g, b] = rgb.slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+class PraxisChat extends HTMLElement {
+  static observedAttributes = ["chat-title", "accent", "accent-text"];
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: "open" });
+    this.outbox = [];       // messages typed while not connected, sent once the session resumes
+    this.limit = 4000;      // replaced by the server's own limit when it connects
+    this.ready = false;     // connected and the session confirmed
+    this.waiting = null;    // timer while a reply is awaited
+  }
+
+  get server() { return (this.getAttribute("server") || window.location.origin).replace(/\/$/, ""); }
+  get storageKey() { return `praxis:session:${this.server}`; }
+
+  connectedCallback() {
+    if (this.panel) return;
+    this.build();
+    this.applyTheme();
+    this.setOpen(this.hasAttribute("open"), false);
+    this.connect();
+  }
+
+  disconnectedCallback() { if (this.socket) this.socket.close(); }
+
+  attributeChangedCallback() { if (this.panel) this.applyTheme(); }
+
+  build() {
+    const id = (name) => `praxis-${name}`;
+    this.root.append(el("style", { text: css }));
+    this.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
+      "aria-controls": id("panel"), onclick: () => this.setOpen(true) },
+      el("span", { "aria-hidden": "true", class: "launcher-icon", text: "💬" }),
+      el("span", { class: "launcher-label" }));
+    this.heading = el("h2", { id: id("title") });
+    this.newButton = el("button", { type: "button", class: "header-button",
+      onclick: () => this.newConversation(), text: "New conversation" });
+    this.closeButton = el("button", { type: "button", class: "header-button",
+      "aria-label": "Close chat", onclick: () => this.setOpen(false, true) },
+    el("span", { "aria-hidden": "true", text: "✕" }));
+    this.log = el("div", { class: "log", role: "log", "aria-live": "polite",
+      "aria-relevant": "additions", "aria-labelledby": id("title"), tabindex: "0" });
+    this.typing = el("div", { class: "typing", hidden: true },
+      el("span", { class: "dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+      el("span", { text: "Praxis is writing…" }));
+    this.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+    this.statusText = el("span");
+    this.retryButton = el("button", { type: "button", class: "retry", hidden: true,
+      onclick: () => this.retry(), text: "Retry" });
+    this.status.append(this.statusText, this.retryButton);
+    this.input = el("textarea", { id: id("input"), rows: "2", autocomplete: "off",
+      "aria-describedby": id("counter"), placeholder: "Type your message…" });
+    this.counter = el("p", { id: id("counter"), class: "counter", "aria-live": "polite" });
+    this.sendButton = el("button", { type: "submit", class: "send", text: "Send" });
+    this.form = el("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); this.sendTyped(); } },
+      el("label", { for: id("input"), class: "visually-hidden", text: "Your message" }),
+      this.input, this.sendButton, this.counter);
+    this.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.sendTyped(); }
+    });
+    this.input.addEventListener("input", () => this.checkLength());
+    this.panel = el("section", { id: id("panel"), class: "panel", "aria-labelledby": id("title") },
+      el("header", {}, this.heading, el("div", { class: "header-actions" }, this.newButton, this.closeButton)),
+      this.log, this.typing, this.status, this.form);
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.stopPropagation(); this.setOpen(false, true); }
+    });
+    this.root.append(this.launcher, this.panel);
+  }
+
+  applyTheme() {
+    const title = this.getAttribute("chat-title") || "Praxis";
+    this.heading.textContent = title;
+    this.launcher.querySelector(".launcher-label").textContent = `Chat with ${title}`;
+    const accent = this.getAttribute("accent");
+    if (accent) this.style.setProperty("--praxis-accent", accent);
+    const text = this.getAttribute("accent-text")
+      || (accent ? (luminance(accent) > 0.179 ? "#111111" : "#ffffff") : null);
+    if (text) this.style.setProperty("--praxis-accent-text", text);
+  }
+
+  setOpen(open, returnFocus = false) {
+    this.panel.hidden = !open;
+    this.launcher.hidden = open;
+    this.launcher.setAttribute("aria-expanded", String(open));
+    if (open) { this.input.focus(); this.scrollDown(); } else if (returnFocus) this.launcher.focus();
+  }
+
+  // --- the connection ------------------------------------------------------------------------
+
+  connect() {
+    this.socket = io(this.server, { transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+    this.socket.on("connect", () => {
+      this.ready = false;
+      this.setStatus("");
+      this.socket.emit("session_request", { session_id: this.sessionId() });
+    });
+    this.socket.on("session_confirm", (sessionId) => {
+      const id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
+      if (id) localStorage.setItem(this.storageKey, id);
+    });
+    this.socket.on("limits", (limits) => {
+      if (limits && Number.isFinite(limits.max_message_chars)) this.limit = limits.max_message_chars;
+      this.checkLength();
+    });
+    this.socket.on("history", (messages) => this.resume(Array.isArray(messages) ? messages : []));
+    this.socket.on("bot_uttered", (message) => this.receive(message || {}));
+    this.socket.on("disconnect", (reason) => {
+      this.ready = false;
+      if (reason !== "io client disconnect") this.setStatus("Connection lost. Reconnecting…");
+    });
+    this.socket.on("connect_error", () => {
+      this.ready = false;
+      this.setStatus("Praxis can't be reached right now. Your messages are kept and will be "
+        + "sent when the connection is back.", true);
+    });
+  }
+
+  sessionId() { return localStorage.getItem(this.storageKey); }
+
+  retry() {
+    this.setStatus("Connecting…");
+    if (this.socket.connected) this.socket.disconnect();
+    this.socket.connect();
+  }
+
+  // The session is confirmed: show its history, then send what waited.
+  resume(messages) {
+    this.log.replaceChildren();
+    for (const m of messages) {
+      if (m.from === "user") this.showUser(m.text);
+      else this.showBot(m, false);
+    }
+    this.lockOldChoices();
+    this.ready = true;
+    const waiting = this.outbox.splice(0);
+    if (!messages.length && !waiting.length) this.emit(GREETING);
+    for (const m of waiting) { this.showUser(m.shown); this.emit(m.payload); }
+    this.scrollDown();
+  }
+
+  newConversation() {
+    localStorage.removeItem(this.storageKey);
+    this.outbox = [];
+    this.log.replaceChildren();
+    this.hideTyping();
+    this.ready = false;
+    if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
+    else this.retry();
+    this.input.focus();
+  }
+
+  emit(payload) {
+    this.socket.emit("user_uttered", { message: payload, session_id: this.sessionId() });
+    this.showTyping();
+  }
+
+  // --- sending -------------------------------------------------------------------------------
+
+  checkLength() {
+    const length = this.input.value.length;
+    const over = length - this.limit;
+    this.sendButton.disabled = over > 0;
+    this.input.setAttribute("aria-invalid", String(over > 0));
+    this.counter.classList.toggle("over", over > 0);
+    this.counter.textContent = over > 0
+      ? `Too long by ${over.toLocaleString()} characters: the limit is ${this.limit.toLocaleString()}.`
+      : length > this.limit * 0.8 ? `${length.toLocaleString()} of ${this.limit.toLocaleString()} characters` : "";
+  }
+
+  sendTyped() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    if (text.length > this.limit) { this.checkLength(); return; }
+    this.input.value = "";
+    this.checkLength();
+    this.send(text, text);
+  }
+
+  send(payload, shown) {
+    if (!this.ready) {
+      this.outbox.push({ payload, shown });
+      this.setStatus("Not connected. Your message will be sent when the connection is back.", true);
+      return;
+    }
+    this.showUser(shown);
+    this.emit(payload);
+  }
+
+  // --- showing -------------------------------------------------------------------------------
+
+  receive(message) {
+    this.hideTyping();
+    this.showBot(message, true);
+  }
+
+  showUser(text) {
+    this.log.append(el("div", { class: "message user" },
+      el("span", { class: "visually-hidden", text: "You said: " }),
+      el("p", { class: "plain", text })));
+    this.lockOldChoices();
+    this.scrollDown();
+  }
+
+  showBot(message, live) {
+    const custom = message.custom || {};
+    const body = el("div", { class: `message bot${custom.notice ? " notice" : ""}` },
+      el("span", { class: "visually-hidden", text: "Praxis said: " }), ...botContent(message));
+    const replies = Array.isArray(message.quick_replies) ? message.quick_replies : [];
+    if (replies.length) {
+      body.append(el("div", { class: "choices", role: "group", "aria-label": "Choices" },
+        ...replies.map((r) => el("button", { type: "button", class: "choice", text: r.title,
+          onclick: () => this.send(r.payload, r.title) }))));
+    }
+    if (custom.reflection && custom.reflection.markdown) {
+      const doc = custom.reflection;
+      body.append(el("button", { type: "button", class: "download",
+        onclick: () => this.download(doc), text: "Download my reflection" },
+      el("span", { class: "visually-hidden", text: ` (${doc.filename || "Markdown file"})` })));
+    }
+    this.log.append(body);
+    if (live) this.scrollDown();
+  }
+
+  // Only the latest message's choices stay clickable.
+  lockOldChoices() {
+    const groups = [...this.log.querySelectorAll(".choices")];
+    const last = this.log.lastElementChild;
+    for (const group of groups) {
+      const current = last && last.contains(group);
+      for (const b of group.querySelectorAll("button")) b.disabled = !current;
+    }
+  }
+
+  download(doc) {
+    const blob = new Blob([doc.markdown], { type: "text/markdown;charset=utf-8" });
+    const link = el("a", { href: URL.createObjectURL(blob), download: doc.filename || "reflection.md" });
+    this.root.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  showTyping() {
+    this.typing.hidden = false;
+    clearTimeout(this.waiting);
+    this.waiting = setTimeout(() => this.setStatus("Praxis is taking longer than usual…"), SLOW_REPLY_MS);
+    this.scrollDown();
+  }
+
+  hideTyping() {
+    this.typing.hidden = true;
+    clearTimeout(this.waiting);
+    if (this.statusText.textContent.startsWith("Praxis is taking")) this.setStatus("");
+  }
+
+  setStatus(text, canRetry = false) {
+    this.statusText.textContent = text;
+    this.retryButton.hidden = !canRetry;
+    this.status.classList.toggle("shown", Boolean(text));
+  }
+
+  scrollDown() {
+    const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.log.scrollTo({ top: this.log.scrollHeight, behavior: reduce ? "auto" : "smooth" });
+  }
+}
+
+if (!customElements.get("praxis-chat")) customElements.define("praxis-chat", PraxisChat);
