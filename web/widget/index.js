@@ -63,7 +63,7 @@ class PraxisChat extends HTMLElement {
     this.newButton = el("button", { type: "button", class: "header-button",
       onclick: () => this.newConversation(), text: "New conversation" });
     this.closeButton = el("button", { type: "button", class: "header-button",
-      "aria-label": "Close chat", onclick: () => this.setOpen(false, true) },
+      "aria-label": "Close chat", onclick: () => this.setOpen(false) },
     el("span", { "aria-hidden": "true", text: "✕" }));
     this.log = el("div", { class: "log", role: "log", "aria-live": "polite",
       "aria-relevant": "additions", "aria-labelledby": id("title"), tabindex: "0" });
@@ -90,7 +90,7 @@ class PraxisChat extends HTMLElement {
       el("header", {}, this.heading, el("div", { class: "header-actions" }, this.newButton, this.closeButton)),
       this.log, this.typing, this.status, this.form);
     this.panel.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") { e.stopPropagation(); this.setOpen(false, true); }
+      if (e.key === "Escape") { e.stopPropagation(); this.setOpen(false); }
     });
     this.root.append(this.launcher, this.panel);
   }
@@ -106,11 +106,15 @@ class PraxisChat extends HTMLElement {
     if (text) this.style.setProperty("--praxis-accent-text", text);
   }
 
-  setOpen(open, returnFocus = false) {
+  // Opening moves focus to the message box and closing back to the launcher, except when the page
+  // opens the widget as it loads: a page's own content keeps the focus.
+  setOpen(open, moveFocus = true) {
     this.panel.hidden = !open;
     this.launcher.hidden = open;
     this.launcher.setAttribute("aria-expanded", String(open));
-    if (open) { this.input.focus(); this.scrollDown(); } else if (returnFocus) this.launcher.focus();
+    this.toggleAttribute("open", open);
+    if (open) this.scrollDown();
+    if (moveFocus) (open ? this.input : this.launcher).focus();
   }
 
   // --- the connection ------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""The web widget's socket.io channel on the real Rasa server: sessions that resume with their
+history, the server's limit, input that is refused with a clear reply, and allowed origins."""
+
+from __future__ import annotations
+
+import queue
+import uuid
+
+import pytest
+import requests
+import socketio
+
+pytestmark = pytest.mark.e2e
+
+WAIT_S = 30
+
+
+class Client:
+    """A socket.io client that records every event it receives, in order."""
+
+    def __init__(self, stack):
+        self.events: queue.Queue = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("session_confirm", "limits", "history", "bot_uttered"):
+            self.sio.on(name, lambda data=None, name=name: self.events.put((name, data)))
+        self.sio.connect(stack.settings.rasa_base_url, transports=["websocket"],
+                         wait_timeout=WAIT_S)
+        self.session_id: str | None = None
+
+    def next(self, name: str):
+        while True:
+            got, data = self.events.get(timeout=WAIT_S)
+            if got == name:
+                return data
+
+    def start(self, session_id: str | None = None) -> list[dict]:
+        self.sio.emit("session_request", {"session_id": session_id})
+        self.session_id = self.next("session_confirm")
+        self.limits = self.next("limits")
+        return self.next("history")
+
+    def say(self, message, count: int = 1, **extra) -> list[dict]:
+        self.sio.emit("user_uttered", {"message": message, "session_id": self.session_id,
+                                       **extra})
+        return [self.next("bot_uttered") for _ in range(count)]
+
+    def close(self):
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def client(stack):
+    c = Client(stack)
+    yield c
+    c.close()
+
+
+def test_a_session_resumes_with_its_history(stack, client):
+    assert client.start() == []
+    assert len(client.session_id) == 32
+    assert client.limits == {"max_message_chars": stack.settings.max_message_chars}
+    [greeting] = client.say("/greet")
+    assert "I'm Praxis" in greeting["text"]
+    assert {"title": "Start a reflection", "payload": "/start_reflection"} in \
+        greeting["quick_replies"]
+    [themes] = client.say("/start_reflection")
+    leadership = next(b for b in themes["quick_replies"] if b["title"] == "Leadership")
+    [first] = client.say(leadership["payload"])
+    kinds = [b["type"] for b in first["custom"]["blocks"]]
+    assert kinds == ["text", "citation", "text"]  # one event: prose, the finding, the prompt
+    client.close()
+
+    again = Client(stack)  # a reload: a new connection with the stored session id
+    try:
+        shown = again.start(client.session_id)
+        assert again.session_id == client.session_id
+        # the opening /greet is not shown; a button's payload is shown as its title
+        assert [m["from"] for m in shown] == ["bot", "user", "bot", "user", "bot"]
+        assert shown[1]["text"] == "Start a reflection" and shown[3]["text"] == "Leadership"
+        assert shown[4]["custom"]["blocks"][1]["section"] == "Key findings: Leadership's role"
+        [reply] = again.say("My manager cancelled our group sessions without asking us.", 2)[:1]
+        assert "Thank you" in reply["text"]  # the same reflection goes on
+    finally:
+        again.close()
+
+
+def test_another_session_does_not_see_that_history(stack, client):
+    client.start()
+    client.say("/greet")
+    other = Client(stack)
+    try:
+        assert other.start() == []
+        assert other.session_id != client.session_id
+        assert other.start(uuid.uuid4().hex) == []  # an unknown id: a new, empty conversation
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("message, reply", [
+    ("", "That message was empty"),
+    ("  \n\t ", "That message was empty"),
+    ("\x00\x07\x1b", "That message was empty"),
+    (42, "Messages must be text."),
+    (None, "Messages must be text."),
+    (["hello"], "Messages must be text."),
+])
+def test_bad_messages_get_a_clear_reply_and_reach_nothing(stack, client, message, reply):
+    client.start()
+    [notice] = client.say(message)
+    assert notice["text"].startswith(reply) and notice["custom"] == {"notice": True}
+    assert client.start(client.session_id) == []  # nothing was stored
+    [greeting] = client.say("/greet")  # and the server still answers
+    assert "I'm Praxis" in greeting["text"]
+
+
+def test_a_message_over_the_limit_is_refused_with_the_reason(stack, client):
+    client.start()
+    limit = stack.settings.max_message_chars
+    [notice] = client.say("a" * (limit + 1))
+    assert notice["text"] == (f"That message is {limit + 1:,} characters long; the limit is "
+                              f"{limit:,}. Please shorten it and send it again.")
+    [greeting] = client.say("/greet")
+    assert "I'm Praxis" in greeting["text"]
+
+
+def test_emoji_and_right_to_left_text_are_accepted(stack, client):
+    client.start()
+    client.say("hello 👋 مرحبا", 1)
+    shown = client.start(client.session_id)
+    assert shown[0] == {"from": "user", "text": "hello 👋 مرحبا"}
+
+
+@pytest.mark.parametrize("session_id", ["short", "../../etc/passwd", "x" * 65, 7])
+def test_an_invalid_session_id_is_replaced_or_refused(stack, client, session_id):
+    assert client.start(session_id) == []
+    assert client.session_id != session_id and len(client.session_id) == 32
+    client.session_id = session_id
+    [notice] = client.say("hello")
+    assert notice["text"].startswith("This conversation has no valid session.")
+
+
+def test_only_the_allowed_origins_can_connect(stack):
+    url = f"{stack.settings.rasa_base_url}/socket.io/"
+    params = {"EIO": "4", "transport": "polling"}
+    page = stack.settings.web_base_url
+    ok = requests.get(url, params=params, headers={"Origin": page}, timeout=10)
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == page
+    refused = requests.get(url, params=params, headers={"Origin": "https://elsewhere.example"},
+                           timeout=10)
+    assert refused.status_code == 400 and "not an accepted origin" in refused.text
