@@ -6,6 +6,7 @@ Nothing else in Praxis reads the environment. ``.env.example`` lists the same na
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -46,6 +47,9 @@ class Settings:
     staff_support: str = (
         "your institution's staff wellbeing service or employee assistance programme")
     max_message_chars: int = 4000
+    # Signs the web widget's session ids, so that only ids the server issued are accepted. Empty:
+    # a random key kept in var/session.key (made on first use). Set it for several instances.
+    session_secret: str = ""
     ready_timeout_s: float = 180.0
 
     def to_env(self) -> dict[str, str]:
@@ -79,6 +83,22 @@ class Settings:
         origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
         origins = origins or [self.web_base_url, f"http://localhost:{self.web_port}"]
         return origins + [self.rasa_base_url]  # and the Rasa server's own pages
+
+    def session_key(self) -> bytes:
+        """SESSION_SECRET, or the key in var/session.key, made (owner-only) on first use."""
+        if self.session_secret:
+            return self.session_secret.encode()
+        path = ROOT / "var" / "session.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     @property
     def action_url(self) -> str:

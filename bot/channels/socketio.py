@@ -8,17 +8,22 @@ Rasa's ``socketio`` channel is the base. This one differs where the widget needs
 - ``session_request`` with an earlier session id replays that conversation's history from the
   tracker store (a ``history`` event), so a reload or a dropped connection shows it again; it also
   sends the server's message limit (a ``limits`` event);
-- what arrives is checked before it reaches the dialogue: a session id of letters, digits, ``-``
-  and ``_`` (8-64 of them), a message that is a string, not empty and within
-  ``MAX_MESSAGE_CHARS``; anything else gets a clear reply and nothing is stored;
+- session ids are issued by the server and signed (``SESSION_SECRET``): a client cannot choose
+  one, so it cannot reach another channel's conversation (a REST or Teams sender id) or guess
+  another widget user's;
+- what arrives is checked before it reaches the dialogue: a session id the server issued, a
+  message that is a string, not empty and within ``MAX_MESSAGE_CHARS``; anything else gets a
+  clear reply and nothing is stored;
 - the origins allowed to connect are ``CORS_ORIGINS`` (the widget's page), not every origin.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
-import uuid
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,7 +37,7 @@ from praxis import config
 
 logger = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+SESSION_ID = re.compile(r"[0-9a-f]{48}")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HISTORY_LIMIT = 200  # messages replayed on reconnect
 
@@ -72,6 +77,24 @@ def history(events: list[Any]) -> list[dict[str, Any]]:
     return shown[-HISTORY_LIMIT:]
 
 
+class Sessions:
+    """Session ids the server issues: 32 random hex digits and 16 of their HMAC-SHA256."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def _mac(self, nonce: str) -> str:
+        return hmac.new(self.key, nonce.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def issue(self) -> str:
+        nonce = secrets.token_hex(16)
+        return nonce + self._mac(nonce)
+
+    def valid(self, session_id: object) -> bool:
+        return (isinstance(session_id, str) and SESSION_ID.fullmatch(session_id) is not None
+                and hmac.compare_digest(session_id[32:], self._mac(session_id[:32])))
+
+
 class PraxisSocketIOOutput(SocketIOOutput):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         out = bot_message(message)
@@ -100,6 +123,7 @@ class PraxisSocketIO(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = config.get()
         limit = settings.max_message_chars
+        sessions = Sessions(settings.session_key())
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=settings.allowed_origins,
                           max_http_buffer_size=64 * 1024)
         bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -124,8 +148,8 @@ class PraxisSocketIO(SocketIOInput):
         @sio.on("session_request", namespace=ns)
         async def session_request(sid: str, data: Any) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
-            known = isinstance(asked, str) and SESSION_ID.fullmatch(asked) is not None
-            session_id = asked if known else uuid.uuid4().hex
+            known = sessions.valid(asked)
+            session_id = asked if known else sessions.issue()
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=ns)
             await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
@@ -139,7 +163,7 @@ class PraxisSocketIO(SocketIOInput):
                 return await notice(sid, "That message could not be read. Please try again.")
             if self.session_persistence:
                 sender = data.get("session_id")
-                if not (isinstance(sender, str) and SESSION_ID.fullmatch(sender)):
+                if not sessions.valid(sender):
                     return await notice(sid, "This conversation has no valid session. Please "
                                         "reload the page.")
             else:

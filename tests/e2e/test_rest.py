@@ -57,13 +57,16 @@ def test_a_whole_reflection_over_rest(stack):
 
     summary = c.say("I will email my manager by Friday to propose a four-week pilot of group "
                     "sessions in January.")
-    text = summary[-1]["text"]
+    [message] = [m for m in summary if "text" in m]
+    text = message["text"]
     assert text.startswith("Here is your reflection on leadership")
+    [document] = [m["custom"]["reflection"] for m in summary if "custom" in m]
+    assert document["markdown"].startswith("# Reflection on leadership")
     for answer in ("turned down my idea for group workshops", "evidence mattered less",
                    "bring data from a small pilot", "email my manager by Friday"):
         assert answer in text
     assert "**Findings it connects with:** Key findings: Leadership's role" in text
-    assert [b["payload"] for b in summary[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
     assert "Thank you for taking the time" in c.text("/deny")
 
 

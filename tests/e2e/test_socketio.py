@@ -57,7 +57,7 @@ def client(stack):
 
 def test_a_session_resumes_with_its_history(stack, client):
     assert client.start() == []
-    assert len(client.session_id) == 32
+    assert len(client.session_id) == 48
     assert client.limits == {"max_message_chars": stack.settings.max_message_chars}
     [greeting] = client.say("/greet")
     assert "I'm Praxis" in greeting["text"]
@@ -91,9 +91,23 @@ def test_another_session_does_not_see_that_history(stack, client):
     try:
         assert other.start() == []
         assert other.session_id != client.session_id
-        assert other.start(uuid.uuid4().hex) == []  # an unknown id: a new, empty conversation
+        forged = client.session_id[:32] + "0" * 16  # the right nonce, a made-up signature
+        assert other.start(forged) == [] and other.session_id not in (forged, client.session_id)
+        other.session_id = forged
+        [notice] = other.say("hello")
+        assert notice["text"].startswith("This conversation has no valid session.")
     finally:
         other.close()
+
+
+def test_another_channel_s_conversation_cannot_be_read_or_written(stack, client):
+    sender = f"rest-{uuid.uuid4().hex}"
+    url = f"{stack.settings.rasa_base_url}/webhooks/rest/webhook"
+    assert requests.post(url, json={"sender": sender, "message": "hello"}, timeout=60).ok
+    assert client.start(sender) == [] and client.session_id != sender
+    client.session_id = sender
+    [notice] = client.say("I'd like to reflect on leadership")
+    assert notice["text"].startswith("This conversation has no valid session.")
 
 
 @pytest.mark.parametrize("message, reply", [
@@ -130,10 +144,11 @@ def test_emoji_and_right_to_left_text_are_accepted(stack, client):
     assert shown[0] == {"from": "user", "text": "hello 👋 مرحبا"}
 
 
-@pytest.mark.parametrize("session_id", ["short", "../../etc/passwd", "x" * 65, 7])
+@pytest.mark.parametrize("session_id", ["short", "../../etc/passwd", "x" * 65, "f" * 48, 7,
+                                        {"$ne": None}])
 def test_an_invalid_session_id_is_replaced_or_refused(stack, client, session_id):
     assert client.start(session_id) == []
-    assert client.session_id != session_id and len(client.session_id) == 32
+    assert client.session_id != session_id and len(client.session_id) == 48
     client.session_id = session_id
     [notice] = client.say("hello")
     assert notice["text"].startswith("This conversation has no valid session.")

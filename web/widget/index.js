@@ -218,6 +218,13 @@ class PraxisChat extends HTMLElement {
     this.emit(payload);
   }
 
+  // A choice is sent as its payload and shown as its title; its buttons are then disabled, so the
+  // focus moves on to the message box rather than being lost.
+  choose(reply) {
+    this.send(reply.payload, reply.title);
+    this.input.focus();
+  }
+
   // --- showing -------------------------------------------------------------------------------
 
   receive(message) {
@@ -241,7 +248,7 @@ class PraxisChat extends HTMLElement {
     if (replies.length) {
       body.append(el("div", { class: "choices", role: "group", "aria-label": "Choices" },
         ...replies.map((r) => el("button", { type: "button", class: "choice", text: r.title,
-          onclick: () => this.send(r.payload, r.title) }))));
+          onclick: () => this.choose(r) }))));
     }
     if (custom.reflection && custom.reflection.markdown) {
       const doc = custom.reflection;
