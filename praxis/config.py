@@ -84,11 +84,10 @@ class Settings:
         origins = origins or [self.web_base_url, f"http://localhost:{self.web_port}"]
         return origins + [self.rasa_base_url]  # and the Rasa server's own pages
 
-    def session_key(self) -> bytes:
-        """SESSION_SECRET, or the key in var/session.key, made (owner-only) on first use."""
+    def session_key(self, path: Path = ROOT / "var" / "session.key") -> bytes:
+        """SESSION_SECRET, or the key in ``path``, made (owner-only) on first use."""
         if self.session_secret:
             return self.session_secret.encode()
-        path = ROOT / "var" / "session.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             try:

@@ -39,3 +39,26 @@ def test_round_trip_through_the_environment(tmp_path):
     s = config.load(env_file=tmp_path / "none", environ={"RASA_PORT": "5999"})
     again = config.load(env_file=tmp_path / "none", environ=s.to_env())
     assert again == s
+
+
+def test_widget_origins_default_to_the_demo_page_and_can_be_set(tmp_path):
+    s = config.load(env_file=tmp_path / "none", environ={"WEB_PORT": "8100"})
+    assert s.web_base_url == "http://127.0.0.1:8100"
+    assert s.allowed_origins == ["http://127.0.0.1:8100", "http://localhost:8100",
+                                 "http://127.0.0.1:5005"]
+    s = config.load(env_file=tmp_path / "none", environ={
+        "CORS_ORIGINS": "https://careers.example.ac.uk/, https://staff.example.ac.uk"})
+    assert s.allowed_origins == ["https://careers.example.ac.uk", "https://staff.example.ac.uk",
+                                 "http://127.0.0.1:5005"]
+    assert config.load(env_file=tmp_path / "none",
+                       environ={"CORS_ORIGINS": "*"}).allowed_origins == "*"
+
+
+def test_the_session_key_is_the_secret_or_a_private_file_made_once(tmp_path):
+    key_file = tmp_path / "var" / "session.key"
+    s = config.load(env_file=tmp_path / "none", environ={})
+    first = s.session_key(key_file)
+    assert len(first) == 64 and key_file.stat().st_mode & 0o777 == 0o600
+    assert s.session_key(key_file) == first  # kept across restarts
+    named = config.load(env_file=tmp_path / "none", environ={"SESSION_SECRET": "from-env"})
+    assert named.session_key(key_file) == b"from-env"
