@@ -51,6 +51,15 @@ class Settings:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""
     ready_timeout_s: float = 180.0
+    # Microsoft Teams (bot/channels/teams.py): the Azure Bot's app id and client secret, and its
+    # tenant (single-tenant bots; empty: multi-tenant). Empty TEAMS_APP_ID: the channel is off.
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_tenant_id: str = ""
+    teams_openid_metadata_url: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration")
+    teams_token_url: str = ""  # default: the tenant's (or botframework.com's) oauth2/v2.0/token
+    teams_allowed_tenants: str = ""  # tenant ids separated by ','; empty: any tenant
 
     def to_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes Praxis starts."""
@@ -83,6 +92,16 @@ class Settings:
         origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
         origins = origins or [self.web_base_url, f"http://localhost:{self.web_port}"]
         return origins + [self.rasa_base_url]  # and the Rasa server's own pages
+
+    @property
+    def teams_token_endpoint(self) -> str:
+        tenant = self.teams_tenant_id or "botframework.com"
+        return (self.teams_token_url
+                or f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")
+
+    @property
+    def teams_tenants(self) -> set[str]:
+        return {t.strip() for t in self.teams_allowed_tenants.split(",") if t.strip()}
 
     def session_key(self, path: Path = ROOT / "var" / "session.key") -> bytes:
         """SESSION_SECRET, or the key in ``path``, made (owner-only) on first use."""

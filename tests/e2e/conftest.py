@@ -1,14 +1,17 @@
 """Fixtures for the end-to-end tests: one real stack (action server, Rasa server, web app) on
-free loopback ports, shared by every end-to-end test of the session."""
+free loopback ports, shared by every end-to-end test of the session, with its Teams channel
+pointed at a local fake of Microsoft's Bot Framework services."""
 
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pytest
 
 from praxis import config
 from praxis.stack import Stack, model_file
+from tests.e2e.botframework_fake import FakeBotFramework
 
 
 @pytest.fixture(scope="session")
@@ -24,11 +27,23 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def stack(kb, index_dir, tmp_path_factory, free_port):
+def botframework(free_port):
+    fake = FakeBotFramework(free_port(), app_id=str(uuid.uuid4()), password="test-secret",
+                            tenant=str(uuid.uuid4())).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(kb, index_dir, tmp_path_factory, free_port, botframework):
     settings = config.load(environ={
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
         "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
         "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
+        "TEAMS_APP_ID": botframework.app_id, "TEAMS_APP_PASSWORD": botframework.password,
+        "TEAMS_TENANT_ID": botframework.tenant,
+        "TEAMS_OPENID_METADATA_URL": botframework.metadata_url,
+        "TEAMS_TOKEN_URL": botframework.token_url,
     })
     if not model_file(settings).exists():
         pytest.fail(f"no trained model at {model_file(settings)}: `make test` trains it first")

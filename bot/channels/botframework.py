@@ -1,0 +1,172 @@
+"""Bot Framework authentication, both ways, for the Teams channel.
+
+Incoming: the Bot Connector signs each request with a JWT. :class:`TokenValidator` accepts it only
+when it is RS256, signed by a key from the connector's OpenID metadata (JWKS) that is endorsed for
+the activity's channel, issued by ``https://api.botframework.com``, for this bot's app id, within
+its validity (five minutes' leeway for clock skew), and its ``serviceUrl`` claim is the activity's.
+The keys are fetched lazily (start-up never needs the network), again when a token names a key
+not seen yet (at most every few seconds), and once a day.
+
+Outgoing: :class:`ConnectorClient` gets a token for the bot with the client-credentials grant from
+the configured token URL (the bot's own tenant for single-tenant bots), keeps it until shortly
+before it expires, and posts replies with it, asynchronously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import jwt
+
+logger = logging.getLogger(__name__)
+
+ISSUER = "https://api.botframework.com"
+SCOPE = "https://api.botframework.com/.default"
+LEEWAY_S = 300
+KEYS_MAX_AGE_S = 24 * 3600
+UNKNOWN_KEY_REFETCH_S = 5.0
+TOKEN_MARGIN_S = 120
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class AuthError(Exception):
+    """A request that is not from the Bot Connector for this bot: refused with ``status``."""
+
+    status = 401
+
+
+class TenantNotAllowed(AuthError):
+    status = 403
+
+
+class ConnectorKeys:
+    """The Bot Connector's signing keys, from its OpenID metadata document."""
+
+    def __init__(self, metadata_url: str, session: aiohttp.ClientSession) -> None:
+        self.metadata_url = metadata_url
+        self.session = session
+        self.keys: dict[str, jwt.PyJWK] = {}
+        self.endorsements: dict[str, list[str]] = {}
+        self.fetched_at = 0.0
+        self.lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> tuple[jwt.PyJWK, list[str]]:
+        stale = time.monotonic() - self.fetched_at > KEYS_MAX_AGE_S
+        if stale or kid not in self.keys:
+            await self.refresh(force=stale)
+        if kid not in self.keys:
+            raise AuthError("the token is signed by an unknown key")
+        return self.keys[kid], self.endorsements.get(kid, [])
+
+    async def refresh(self, force: bool = False) -> None:
+        async with self.lock:
+            if not force and time.monotonic() - self.fetched_at < UNKNOWN_KEY_REFETCH_S:
+                return
+            try:
+                metadata = await self._get_json(self.metadata_url)
+                jwks = await self._get_json(metadata["jwks_uri"])
+            except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, TypeError,
+                    ValueError) as exc:
+                logger.warning("could not fetch the Bot Connector's signing keys: %s", exc)
+                raise AuthError("the signing keys cannot be fetched now") from exc
+            keys, endorsements = {}, {}
+            for item in jwks.get("keys", []):
+                if not isinstance(item, dict) or item.get("kty") != "RSA" or "kid" not in item:
+                    continue
+                try:
+                    keys[item["kid"]] = jwt.PyJWK(item, algorithm="RS256")
+                except jwt.PyJWKError:
+                    continue
+                endorsements[item["kid"]] = list(item.get("endorsements") or [])
+            self.keys, self.endorsements = keys, endorsements
+            self.fetched_at = time.monotonic()
+
+    async def _get_json(self, url: str) -> dict[str, Any]:
+        async with self.session.get(url, timeout=HTTP_TIMEOUT) as r:
+            r.raise_for_status()
+            return await r.json(content_type=None)
+
+
+class TokenValidator:
+    def __init__(self, app_id: str, keys: ConnectorKeys) -> None:
+        self.app_id = app_id
+        self.keys = keys
+
+    async def validate(self, authorization: str | None, activity: dict[str, Any]) -> dict:
+        """The token's claims, or :class:`AuthError` saying what is wrong."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("a bearer token is required")
+        try:
+            header = jwt.get_unverified_header(token.strip())
+        except jwt.InvalidTokenError as exc:
+            raise AuthError("the token cannot be read") from exc
+        if header.get("alg") != "RS256":
+            raise AuthError("the token must be signed with RS256")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthError("the token names no signing key")
+        key, endorsed_for = await self.keys.key(kid)
+        if endorsed_for and activity.get("channelId") not in endorsed_for:
+            raise AuthError("the signing key is not endorsed for this channel")
+        try:
+            claims = jwt.decode(
+                token.strip(), key.key, algorithms=["RS256"], audience=self.app_id,
+                issuer=ISSUER, leeway=LEEWAY_S,
+                options={"require": ["exp", "iss", "aud"]})
+        except jwt.InvalidTokenError as exc:
+            raise AuthError(f"the token is not valid: {exc}") from exc
+        claimed = str(claims.get("serviceUrl") or claims.get("serviceurl") or "")
+        if not claimed or claimed.rstrip("/") != str(activity.get("serviceUrl", "")).rstrip("/"):
+            raise AuthError("the token's serviceUrl is not the activity's")
+        return claims
+
+
+class ConnectorClient:
+    """Posts activities to the Bot Connector with the bot's own token."""
+
+    def __init__(self, app_id: str, password: str, token_url: str,
+                 session: aiohttp.ClientSession) -> None:
+        self.app_id = app_id
+        self.password = password
+        self.token_url = token_url
+        self.session = session
+        self._token: tuple[str, float] | None = None
+        self.lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        async with self.lock:
+            if self._token and time.monotonic() < self._token[1]:
+                return self._token[0]
+            form = {"grant_type": "client_credentials", "client_id": self.app_id,
+                    "client_secret": self.password, "scope": SCOPE}
+            async with self.session.post(self.token_url, data=form, timeout=HTTP_TIMEOUT) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"the token endpoint answered {r.status}")
+                body = await r.json(content_type=None)
+            lifetime = float(body.get("expires_in", 3600))
+            self._token = (body["access_token"],
+                           time.monotonic() + max(lifetime - TOKEN_MARGIN_S, lifetime / 2))
+            return self._token[0]
+
+    async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any],
+                   reply_to: str | None = None) -> None:
+        url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}" \
+              "/activities"
+        if reply_to:
+            url += f"/{quote(reply_to, safe='')}"
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {await self.token()}"}
+            async with self.session.post(url, json=activity, headers=headers,
+                                         timeout=HTTP_TIMEOUT) as r:
+                if r.status == 401 and attempt == 1:  # a token revoked early: get a new one
+                    self._token = None
+                    continue
+                if r.status >= 300:
+                    raise RuntimeError(f"the Bot Connector answered {r.status}")
+                return

@@ -1,0 +1,214 @@
+"""The Microsoft Teams channel: ``/webhooks/teams/webhook``, the bot's messaging endpoint.
+
+Written for Teams rather than taken from Rasa's ``botframework`` channel, whose defects for Teams
+this one does not share (see the README). Each request is authenticated before anything else
+(``bot.channels.botframework``): any failed check is a 401, a tenant outside
+``TEAMS_ALLOWED_TENANTS`` (default: the bot's own ``TEAMS_TENANT_ID``) a 403, and nothing of
+either reaches the dialogue. Then:
+
+- ``message``: the text, without ``<at>Praxis</at>`` mentions, or the payload of a card button
+  (``Action.Submit`` data), goes to the dialogue; replies are threaded to it (``replyToId``);
+- ``conversationUpdate`` that adds the bot: the welcome;
+- anything else: acknowledged and ignored.
+
+State: in a personal chat a conversation is the user's; in a group chat or a channel each user
+keeps their own reflection (keyed by conversation and user). Sender ids are hashes of those ids, so
+they stay short and say nothing about the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.botframework import (
+    AuthError,
+    ConnectorClient,
+    ConnectorKeys,
+    TenantNotAllowed,
+    TokenValidator,
+)
+from bot.channels.cards import activity_for
+from praxis import config
+
+logger = logging.getLogger(__name__)
+
+MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+WELCOME = "/greet"
+
+
+def message_text(activity: dict[str, Any]) -> str:
+    """What the user said: a card button's payload, or the text without mentions of the bot."""
+    value = activity.get("value")
+    if isinstance(value, dict) and isinstance(value.get("payload"), str):
+        return value["payload"].strip()
+    text = activity.get("text")
+    if not isinstance(text, str):
+        return ""
+    text = MENTION.sub(" ", text)
+    return " ".join(CONTROL.sub("", html.unescape(text)).split())
+
+
+def sender_key(activity: dict[str, Any]) -> str:
+    """Personal chat: the user. Group chat and channel: the conversation and the user."""
+    user = activity.get("from") or {}
+    who = str(user.get("aadObjectId") or user.get("id") or "")
+    conversation = activity.get("conversation") or {}
+    kind = conversation.get("conversationType") or "personal"
+    key = who if kind == "personal" else f"{conversation.get('id', '')}\n{who}"
+    return "teams-" + hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()[:40]
+
+
+def tenant_of(activity: dict[str, Any]) -> str:
+    channel_data = activity.get("channelData") or {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    return str((activity.get("conversation") or {}).get("tenantId") or "")
+
+
+def well_formed(activity: Any) -> bool:
+    return (isinstance(activity, dict) and isinstance(activity.get("type"), str)
+            and isinstance(activity.get("serviceUrl"), str)
+            and isinstance(activity.get("conversation"), dict)
+            and isinstance(activity["conversation"].get("id"), str)
+            and isinstance(activity.get("from"), dict)
+            and isinstance(activity.get("recipient"), dict))
+
+
+class TeamsOutput(OutputChannel):
+    """Replies to one incoming activity, in its conversation, threaded to it."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "teams"
+
+    def __init__(self, connector: ConnectorClient, activity: dict[str, Any]) -> None:
+        self.connector = connector
+        self.incoming = activity
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        reply = activity_for(message)
+        if reply is None:
+            return
+        a = self.incoming
+        reply.update({
+            "from": a["recipient"], "recipient": a["from"], "conversation": a["conversation"],
+            "replyToId": a.get("id"), "channelId": a.get("channelId", "msteams"),
+            "serviceUrl": a["serviceUrl"],
+        })
+        await self.connector.send(a["serviceUrl"], a["conversation"]["id"], reply,
+                                  reply_to=a.get("id"))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+class TeamsInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "teams"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(config.get())
+
+    def __init__(self, settings: config.Settings) -> None:
+        self.settings = settings
+        self.allowed_tenants = settings.teams_tenants or (
+            {settings.teams_tenant_id} if settings.teams_tenant_id else set())
+        self._session: aiohttp.ClientSession | None = None
+        self._validator: TokenValidator | None = None
+        self._connector: ConnectorClient | None = None
+
+    def _clients(self) -> tuple[TokenValidator, ConnectorClient]:
+        """Made on first use, inside the server's event loop: nothing is fetched at start-up."""
+        if self._session is None:
+            s = self.settings
+            self._session = aiohttp.ClientSession()
+            self._validator = TokenValidator(
+                s.teams_app_id, ConnectorKeys(s.teams_openid_metadata_url, self._session))
+            self._connector = ConnectorClient(s.teams_app_id, s.teams_app_password,
+                                              s.teams_token_endpoint, self._session)
+        assert self._validator and self._connector
+        return self._validator, self._connector
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("teams_webhook", __name__)
+        limit = self.settings.max_message_chars
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": bool(self.settings.teams_app_id)})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.settings.teams_app_id:
+                return response.json({"error": "Teams is not configured on this server "
+                                      "(TEAMS_APP_ID)"}, status=503)
+            try:
+                activity = request.json
+            except Exception:  # sanic raises its own error for a body that is not JSON
+                activity = None
+            if not well_formed(activity):
+                return response.json({"error": "the body is not a Bot Framework activity"},
+                                     status=400)
+            validator, connector = self._clients()
+            try:
+                await validator.validate(request.headers.get("Authorization"), activity)
+                tenant = tenant_of(activity)
+                if self.allowed_tenants and tenant not in self.allowed_tenants:
+                    raise TenantNotAllowed("this tenant may not use this bot")
+            except AuthError as exc:
+                logger.info("refused a Teams request: %s", exc)
+                return response.json({"error": str(exc)}, status=exc.status)
+
+            out = TeamsOutput(connector, activity)
+            text = None
+            if activity["type"] == "message":
+                text = message_text(activity)
+                if not text:
+                    await self._notice(out, "I can only read text: please type your message.")
+                    return response.json({}, status=200)
+                if len(text) > limit:
+                    await self._notice(out, f"That message is {len(text):,} characters long; "
+                                       f"the limit is {limit:,}. Please shorten it.")
+                    return response.json({}, status=200)
+            elif activity["type"] == "conversationUpdate":
+                bot_id = activity["recipient"].get("id")
+                added = activity.get("membersAdded") or []
+                if any(isinstance(m, dict) and m.get("id") == bot_id for m in added):
+                    text = WELCOME
+            if text:
+                try:
+                    await on_new_message(UserMessage(
+                        text, out, sender_key(activity), input_channel=self.name(),
+                        metadata={"conversation_type": activity["conversation"].get(
+                            "conversationType", "personal")}))
+                except Exception:
+                    logger.exception("a Teams turn failed")
+                    return response.json({"error": "the reply could not be sent"}, status=502)
+            return response.json({}, status=200)
+
+        return bp
+
+    @staticmethod
+    async def _notice(out: TeamsOutput, text: str) -> None:
+        try:
+            await out.send_text_message("", text)
+        except Exception:
+            logger.exception("a Teams notice could not be sent")
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return None  # replies need the activity they answer
