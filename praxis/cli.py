@@ -101,6 +101,25 @@ def cmd_rasa(args: argparse.Namespace, settings: config.Settings) -> int:
     return 0  # not reached
 
 
+def cmd_teams_package(args: argparse.Namespace, settings: config.Settings) -> int:
+    from praxis import teams_package
+
+    publisher = teams_package.Publisher(**{k: v for k, v in {
+        "name": args.developer, "website": args.website, "privacy_url": args.privacy_url,
+        "terms_url": args.terms_url}.items() if v})
+    try:
+        out = teams_package.build(Path(args.out), settings, args.version, publisher)
+    except teams_package.PackageError as exc:
+        print(f"praxis: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {out}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the "
+          "Teams admin centre.")
+    if publisher == teams_package.Publisher():
+        print("The developer name and URLs are placeholders: give your own with --developer, "
+              "--website, --privacy-url and --terms-url.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="praxis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -119,8 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="Rasa server URL (default from settings)")
     p.add_argument("--sender", help="conversation id (default: a new one)")
     p.set_defaults(func=cmd_chat)
-    p = sub.add_parser("serve", help="start the Rasa and action servers")
+    p = sub.add_parser("serve", help="start the Rasa and action servers and the web app")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("teams-package", help="write the Teams app package (zip)")
+    p.add_argument("--out", default="var/praxis-teams.zip")
+    p.add_argument("--version", default="1.0.0", help="the app's version (x.y.z)")
+    p.add_argument("--developer", help="publisher name shown in Teams")
+    p.add_argument("--website", help="publisher website (https)")
+    p.add_argument("--privacy-url", help="privacy notice (https)")
+    p.add_argument("--terms-url", help="terms of use (https)")
+    p.set_defaults(func=cmd_teams_package)
     p = sub.add_parser("rasa", help="run the Rasa CLI with Praxis's environment")
     p.add_argument("rasa_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_rasa)

@@ -204,3 +204,16 @@ def test_a_rotated_signing_key_is_accepted_after_the_refresh(teams):
         time.sleep(1)  # unknown keys are looked up at most every few seconds
     assert r.status_code == 200
     assert teams.fake.metadata_fetches > fetches
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("start a reflection", "Which theme would you like to reflect on?"),
+    ("what is the report about?", "From the report"),
+    ("help", "I can take you through a ten-minute guided reflection"),
+])
+def test_the_app_package_commands_are_understood(teams, title, expected):
+    from praxis.teams_package import COMMANDS
+
+    assert title in [t for t, _ in COMMANDS]
+    replies = teams.say(f"<at>Praxis</at> {title}", user=f"command-{title}")
+    assert expected in card_text(replies[0])
