@@ -47,6 +47,12 @@ class Settings:
     staff_support: str = (
         "your institution's staff wellbeing service or employee assistance programme")
     max_message_chars: int = 4000
+    # Per sender: RATE_LIMIT_BURST messages at once, then RATE_LIMIT_PER_MINUTE (0: no limit).
+    rate_limit_per_minute: int = 30
+    rate_limit_burst: int = 20
+    # Seconds the Rasa server waits for the action server before telling the user it is not
+    # answering (the turn is then not stored, so nothing is half-done).
+    action_timeout_s: float = 8.0
     # Signs the web widget's session ids, so that only ids the server issued are accepted. Empty:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""

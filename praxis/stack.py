@@ -24,6 +24,7 @@ from praxis.config import ROOT
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL_NAME = "praxis"
+MAX_BODY_BYTES = 256 * 1024
 
 
 class StackError(RuntimeError):
@@ -39,6 +40,7 @@ def rasa_environment(settings: config.Settings) -> dict[str, str]:
         ACTION_ENDPOINT_URL=settings.action_url,
         TRACKER_DB=str(tracker),
         RASA_TELEMETRY_ENABLED="false",
+        SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES),  # larger bodies get a 413
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONWARNINGS="ignore::DeprecationWarning",

@@ -62,3 +62,16 @@ def test_the_session_key_is_the_secret_or_a_private_file_made_once(tmp_path):
     assert s.session_key(key_file) == first  # kept across restarts
     named = config.load(env_file=tmp_path / "none", environ={"SESSION_SECRET": "from-env"})
     assert named.session_key(key_file) == b"from-env"
+
+
+def test_teams_token_url_is_the_bot_s_own_tenant_unless_set(tmp_path):
+    def load(**env):
+        return config.load(env_file=tmp_path / "none", environ=env)
+
+    assert load().teams_token_endpoint == \
+        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+    assert load(TEAMS_TENANT_ID="t-1").teams_token_endpoint == \
+        "https://login.microsoftonline.com/t-1/oauth2/v2.0/token"
+    assert load(TEAMS_TOKEN_URL="http://127.0.0.1:9/token").teams_token_endpoint == \
+        "http://127.0.0.1:9/token"
+    assert load(TEAMS_ALLOWED_TENANTS=" a, b ,").teams_tenants == {"a", "b"}

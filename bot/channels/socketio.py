@@ -33,12 +33,12 @@ from rasa.shared.core.events import BotUttered, Restarted, UserUttered
 from sanic import Blueprint, Sanic, response
 from socketio import AsyncServer
 
+from bot.channels.checks import RateLimiter, Refused, message_text
 from praxis import config
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[0-9a-f]{48}")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HISTORY_LIMIT = 200  # messages replayed on reconnect
 
 
@@ -124,6 +124,7 @@ class PraxisSocketIO(SocketIOInput):
         settings = config.get()
         limit = settings.max_message_chars
         sessions = Sessions(settings.session_key())
+        limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=settings.allowed_origins,
                           max_http_buffer_size=64 * 1024)
         bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -168,15 +169,11 @@ class PraxisSocketIO(SocketIOInput):
                                         "reload the page.")
             else:
                 sender = sid
-            text = data.get("message")
-            if not isinstance(text, str):
-                return await notice(sid, "Messages must be text.")
-            text = CONTROL.sub("", text).strip()
-            if not text:
-                return await notice(sid, "That message was empty: please type something.")
-            if len(text) > limit:
-                return await notice(sid, f"That message is {len(text):,} characters long; the "
-                                    f"limit is {limit:,}. Please shorten it and send it again.")
+            try:
+                text = message_text(data.get("message"), limit)
+                limiter.check(sender)
+            except Refused as refused:
+                return await notice(sid, str(refused))
             metadata = data.get(self.metadata_key)
             message = UserMessage(
                 text, PraxisSocketIOOutput(sio, self.bot_message_evt), sender,

@@ -39,12 +39,13 @@ from bot.channels.botframework import (
     TokenValidator,
 )
 from bot.channels.cards import activity_for
+from bot.channels.checks import CONTROL, RateLimiter, Refused
+from bot.channels.checks import message_text as checked_text
 from praxis import config
 
 logger = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WELCOME = "/greet"
 
 
@@ -147,6 +148,8 @@ class TeamsInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("teams_webhook", __name__)
         limit = self.settings.max_message_chars
+        limiter = RateLimiter(self.settings.rate_limit_per_minute,
+                              self.settings.rate_limit_burst)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -181,9 +184,11 @@ class TeamsInput(InputChannel):
                 if not text:
                     await self._notice(out, "I can only read text: please type your message.")
                     return response.json({}, status=200)
-                if len(text) > limit:
-                    await self._notice(out, f"That message is {len(text):,} characters long; "
-                                       f"the limit is {limit:,}. Please shorten it.")
+                try:
+                    text = checked_text(text, limit)
+                    limiter.check(sender_key(activity))
+                except Refused as refused:
+                    await self._notice(out, str(refused))
                     return response.json({}, status=200)
             elif activity["type"] == "conversationUpdate":
                 bot_id = activity["recipient"].get("id")
