@@ -129,3 +129,14 @@ def test_the_rasa_http_api_is_not_exposed(stack):
         r = requests.request(method, base + path, json={"text": "hello"}, timeout=10)
         assert r.status_code in (403, 404, 405), (path, r.status_code)
         assert "\"events\"" not in r.text and "latest_message" not in r.text
+
+
+def test_logs_hold_no_message_text(stack):
+    marker = f"quokka{uuid.uuid4().hex[:8]}"
+    sender = fresh()
+    post(stack, json={"sender": sender, "message": "I'd like to reflect on leadership"})
+    post(stack, json={"sender": sender, "message": f"My {marker} manager said no to the pilot."})
+    post(stack, json={"sender": sender, "message": "a" * 5000 + marker})  # refused, too
+    for service in stack.services:
+        log = service.log_path.read_text(encoding="utf-8", errors="replace")
+        assert marker not in log, f"{service.name} logged a message"

@@ -1,0 +1,152 @@
+"""Faults, on a stack of its own: servers killed mid-reflection and restarted, the action server
+down or frozen, the Rasa server stopped during a turn, and an unusable index at start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from praxis import config
+from praxis.config import ROOT
+from praxis.stack import Stack, model_file
+
+pytestmark = pytest.mark.e2e
+
+ACTION_TIMEOUT_S = 3
+SORRY = "part of Praxis isn't answering right now"
+ANSWERS = [
+    "Last month my head of service turned down my idea for group workshops because "
+    "appointment numbers were what the university measured.",
+    "It showed me that evidence mattered less than the hierarchy and the targets set by "
+    "senior leaders.",
+    "I could bring data from a small pilot and ask to present it at the leadership team meeting.",
+    "I will email my manager by Friday to propose a four-week pilot of group sessions in January.",
+]
+
+
+@pytest.fixture(scope="module")
+def faulty(kb, index_dir, tmp_path_factory, free_port):
+    settings = config.load(environ={
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
+        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
+        "ACTION_TIMEOUT_S": str(ACTION_TIMEOUT_S),
+    })
+    assert model_file(settings).exists()
+    s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
+    s.start()
+    yield s
+    for service in s.services:
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGCONT)
+    s.stop()
+
+
+def say(stack, sender: str, message: str, timeout: float = 60) -> str:
+    r = requests.post(f"{stack.settings.rasa_base_url}/webhooks/rest/webhook",
+                      json={"sender": sender, "message": message}, timeout=timeout)
+    assert r.status_code == 200, r.text
+    return "\n".join(m.get("text", "") for m in r.json())
+
+
+def kill(service, sig: int = signal.SIGKILL) -> None:
+    os.killpg(service.process.pid, sig)
+    if sig in (signal.SIGKILL, signal.SIGTERM):
+        service.process.wait(timeout=60)
+
+
+def restart(stack, *services) -> None:
+    for service in services:
+        service.start()
+    stack.wait_until_ready()
+
+
+def test_a_reflection_survives_both_servers_being_killed(faulty):
+    sender = "fault-killed"
+    assert "**What?**" in say(faulty, sender, '/start_reflection{"theme": "leadership"}')
+    assert "**So what?**" in say(faulty, sender, ANSWERS[0])
+    kill(faulty.rasa)
+    kill(faulty.actions)
+    restart(faulty, faulty.actions, faulty.rasa)
+    assert "**Now what?**" in say(faulty, sender, ANSWERS[1])  # the same prompt, answered
+    assert "**Now what: your next step.**" in say(faulty, sender, ANSWERS[2])
+    summary = say(faulty, sender, ANSWERS[3])
+    assert summary.startswith("Here is your reflection on leadership")
+    for answer in ("turned down my idea for group workshops", "evidence mattered less"):
+        assert answer in summary  # the answers from before the kill are intact
+
+
+def test_action_server_down_gets_an_honest_reply_and_the_turn_is_not_lost(faulty):
+    sender = "fault-down"
+    say(faulty, sender, '/start_reflection{"theme": "leadership"}')
+    kill(faulty.actions)
+    started = time.monotonic()
+    reply = say(faulty, sender, ANSWERS[0])
+    assert SORRY in reply and "Traceback" not in reply
+    assert time.monotonic() - started < ACTION_TIMEOUT_S + 2
+    restart(faulty, faulty.actions)
+    assert "**So what?**" in say(faulty, sender, ANSWERS[0])  # as if the failed turn never was
+
+
+def test_a_frozen_action_server_gets_an_honest_reply_within_the_timeout(faulty):
+    sender = "fault-frozen"
+    say(faulty, sender, '/start_reflection{"theme": "leadership"}')
+    kill(faulty.actions, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        reply = say(faulty, sender, ANSWERS[0])
+        waited = time.monotonic() - started
+    finally:
+        kill(faulty.actions, signal.SIGCONT)
+    assert SORRY in reply
+    assert ACTION_TIMEOUT_S - 0.5 < waited < ACTION_TIMEOUT_S + 3
+    assert "**So what?**" in say(faulty, sender, ANSWERS[0])
+
+
+def test_sigterm_lets_the_turn_in_flight_finish_and_store(faulty):
+    sender = "fault-sigterm"
+    say(faulty, sender, '/start_reflection{"theme": "leadership"}')
+    kill(faulty.actions, signal.SIGSTOP)  # hold the turn in flight
+    result: dict = {}
+
+    def turn() -> None:
+        try:
+            result["text"] = say(faulty, sender, ANSWERS[0])
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            result["error"] = exc
+
+    t = threading.Thread(target=turn)
+    t.start()
+    time.sleep(1.0)
+    os.killpg(faulty.rasa.process.pid, signal.SIGTERM)
+    time.sleep(0.5)
+    kill(faulty.actions, signal.SIGCONT)
+    t.join(timeout=60)
+    assert "error" not in result, result
+    assert "**So what?**" in result["text"]  # the turn finished
+    assert faulty.rasa.process.wait(timeout=60) in (0, -signal.SIGTERM)
+    restart(faulty, faulty.rasa)
+    assert "**Now what?**" in say(faulty, sender, ANSWERS[1])  # and was stored whole
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_an_unusable_index_stops_the_action_server_with_the_fix(tmp_path, index_dir, damage):
+    broken = tmp_path / "index"
+    broken.mkdir()
+    if damage == "corrupt":
+        for f in index_dir.iterdir():
+            (broken / f.name).write_bytes(f.read_bytes())
+        (broken / "index.faiss").write_bytes(b"not a faiss index")
+    env = {**os.environ, "INDEX_DIR": str(broken), "ACTION_PORT": "9"}
+    run = subprocess.run([sys.executable, "-m", "praxis.action_server"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    [line] = run.stderr.strip().splitlines()[-1:]
+    assert line.startswith("praxis: the action server cannot start:") and "praxis index" in line
