@@ -53,6 +53,8 @@ class Settings:
     # Seconds the Rasa server waits for the action server before telling the user it is not
     # answering (the turn is then not stored, so nothing is half-done).
     action_timeout_s: float = 8.0
+    # Conversations whose last message is older than this many days are deleted (0: kept).
+    retention_days: float = 0
     # Signs the web widget's session ids, so that only ids the server issued are accepted. Empty:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""

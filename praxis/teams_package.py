@@ -25,6 +25,7 @@ COMMANDS = [
     ("start a reflection", "A ten-minute guided reflection on one of the report's key findings"),
     ("what is the report about?", "Ask about McLoughlin (2023); answers quote the report"),
     ("help", "What Praxis can do, and how to pause or start again"),
+    ("delete my data", "Delete your whole conversation with Praxis"),
 ]
 
 

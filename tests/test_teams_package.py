@@ -48,7 +48,8 @@ def test_the_manifest_is_valid_against_microsofts_schema(package):
     assert bot["botId"] == app_id
     assert bot["scopes"] == ["personal", "team", "groupChat"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["start a reflection", "what is the report about?", "help"]
+    assert titles == ["start a reflection", "what is the report about?", "help",
+                      "delete my data"]
     assert manifest["developer"]["name"] == "Example University Careers"
     assert manifest["developer"]["websiteUrl"] == "https://careers.example.ac.uk"
 

@@ -14,7 +14,9 @@ Rasa's ``socketio`` channel is the base. This one differs where the widget needs
 - what arrives is checked before it reaches the dialogue: a session id the server issued, a
   message that is a string, not empty and within ``MAX_MESSAGE_CHARS``; anything else gets a
   clear reply and nothing is stored;
-- the origins allowed to connect are ``CORS_ORIGINS`` (the widget's page), not every origin.
+- the origins allowed to connect are ``CORS_ORIGINS`` (the widget's page), not every origin;
+- ``delete_session`` deletes the conversation from the tracker store (``bot.privacy``), for the
+  widget's "Delete my conversation".
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sanic import Blueprint, Sanic, response
 from socketio import AsyncServer
 
 from bot.channels.checks import RateLimiter, Refused, message_text
+from bot.privacy import DeletionNotSupported, delete_conversation
 from praxis import config
 
 logger = logging.getLogger(__name__)
@@ -158,6 +161,25 @@ class PraxisSocketIO(SocketIOInput):
             shown = await self._history(bp, session_id) if known else []
             await sio.emit("history", shown, room=sid, namespace=ns)
 
+        @sio.on("delete_session", namespace=ns)
+        async def delete_session(sid: str, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not sessions.valid(session_id):
+                return await notice(sid, "This conversation has no valid session. Please "
+                                    "reload the page.")
+            agent = self._agent(bp)
+            try:
+                if agent is None:
+                    raise DeletionNotSupported("the server is still starting")
+                await delete_conversation(agent, session_id)
+            except DeletionNotSupported:
+                logger.exception("a conversation could not be deleted")
+                return await notice(sid, "Sorry, your conversation could not be deleted just "
+                                    "now. Please try again, or ask your institution's Praxis "
+                                    "team.")
+            await sio.leave_room(sid, session_id, namespace=ns)
+            await sio.emit("session_deleted", {"session_id": session_id}, room=sid, namespace=ns)
+
         @sio.on(self.user_message_evt, namespace=ns)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
@@ -184,8 +206,12 @@ class PraxisSocketIO(SocketIOInput):
         return bp
 
     @staticmethod
-    async def _history(bp: _Blueprint, sender: str) -> list[dict[str, Any]]:
-        agent = getattr(bp.ctx.app.ctx, "agent", None) if hasattr(bp.ctx, "app") else None
+    def _agent(bp: _Blueprint) -> Any:
+        return getattr(bp.ctx.app.ctx, "agent", None) if hasattr(bp.ctx, "app") else None
+
+    @classmethod
+    async def _history(cls, bp: _Blueprint, sender: str) -> list[dict[str, Any]]:
+        agent = cls._agent(bp)
         if agent is None or agent.tracker_store is None:
             return []
         try:

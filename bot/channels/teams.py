@@ -8,6 +8,8 @@ either reaches the dialogue. Then:
 
 - ``message``: the text, without ``<at>Praxis</at>`` mentions, or the payload of a card button
   (``Action.Submit`` data), goes to the dialogue; replies are threaded to it (``replyToId``);
+- "delete my data": after a confirmation card, the user's conversation is deleted from the
+  tracker store (``bot.privacy``);
 - ``conversationUpdate`` that adds the bot: the welcome;
 - anything else: acknowledged and ignored.
 
@@ -41,11 +43,15 @@ from bot.channels.botframework import (
 from bot.channels.cards import activity_for
 from bot.channels.checks import CONTROL, RateLimiter, Refused
 from bot.channels.checks import message_text as checked_text
+from bot.privacy import DeletionNotSupported, delete_conversation
 from praxis import config
 
 logger = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+DELETE_ASKED = re.compile(r"(please )?delete (all )?my (data|conversation)[.!]?", re.IGNORECASE)
+DELETE_CONFIRMED = "praxis:delete-confirmed"
+DELETE_CANCELLED = "praxis:delete-cancelled"
 WELCOME = "/greet"
 
 
@@ -190,6 +196,8 @@ class TeamsInput(InputChannel):
                 except Refused as refused:
                     await self._notice(out, str(refused))
                     return response.json({}, status=200)
+                if await self._privacy(request, out, activity, text):
+                    return response.json({}, status=200)
             elif activity["type"] == "conversationUpdate":
                 bot_id = activity["recipient"].get("id")
                 added = activity.get("membersAdded") or []
@@ -207,6 +215,32 @@ class TeamsInput(InputChannel):
             return response.json({}, status=200)
 
         return bp
+
+    async def _privacy(self, request: Request, out: TeamsOutput, activity: dict[str, Any],
+                       text: str) -> bool:
+        """Handle "delete my data" and its confirmation here, outside the dialogue; True if
+        ``text`` was one of those."""
+        if DELETE_ASKED.fullmatch(text):
+            await out.send_response("", {
+                "text": "Delete your whole conversation with Praxis, including your "
+                        "reflections? This cannot be undone.",
+                "buttons": [{"title": "Yes, delete it", "payload": DELETE_CONFIRMED},
+                            {"title": "No, keep it", "payload": DELETE_CANCELLED}]})
+            return True
+        if text == DELETE_CANCELLED:
+            await self._notice(out, "Nothing was deleted.")
+            return True
+        if text != DELETE_CONFIRMED:
+            return False
+        try:
+            await delete_conversation(request.app.ctx.agent, sender_key(activity))
+        except DeletionNotSupported:
+            logger.exception("a Teams conversation could not be deleted")
+            await self._notice(out, "Sorry, your conversation could not be deleted just now. "
+                               "Please try again later.")
+            return True
+        await self._notice(out, "Your conversation with Praxis was deleted.")
+        return True
 
     @staticmethod
     async def _notice(out: TeamsOutput, text: str) -> None:

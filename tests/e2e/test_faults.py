@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -37,7 +38,7 @@ def faulty(kb, index_dir, tmp_path_factory, free_port):
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
         "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
         "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
-        "ACTION_TIMEOUT_S": str(ACTION_TIMEOUT_S),
+        "ACTION_TIMEOUT_S": str(ACTION_TIMEOUT_S), "RETENTION_DAYS": "30",
     })
     assert model_file(settings).exists()
     s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
@@ -150,3 +151,24 @@ def test_an_unusable_index_stops_the_action_server_with_the_fix(tmp_path, index_
     assert run.returncode == 2
     [line] = run.stderr.strip().splitlines()[-1:]
     assert line.startswith("praxis: the action server cannot start:") and "praxis index" in line
+
+
+def test_conversations_past_the_retention_period_are_deleted(faulty):
+    say(faulty, "fault-old", "hello")
+    say(faulty, "fault-recent", "hello")
+    kill(faulty.rasa, signal.SIGTERM)
+    db = faulty.settings.path(faulty.settings.tracker_db)
+    with sqlite3.connect(db) as c:  # as if the first one had been left for 40 days
+        c.execute("UPDATE events SET timestamp = timestamp - 40 * 86400 WHERE sender_id = ?",
+                  ("fault-old",))
+    restart(faulty, faulty.rasa)  # the purge runs at start-up, then hourly
+    count = "SELECT count(*) FROM events WHERE sender_id = ?"
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(db) as c:
+            old, recent = (c.execute(count, (s,)).fetchone()[0]
+                           for s in ("fault-old", "fault-recent"))
+        if old == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert old == 0 and recent > 0

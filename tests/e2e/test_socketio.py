@@ -4,6 +4,7 @@ history, the server's limit, input that is refused with a clear reply, and allow
 from __future__ import annotations
 
 import queue
+import sqlite3
 import uuid
 
 import pytest
@@ -21,7 +22,7 @@ class Client:
     def __init__(self, stack):
         self.events: queue.Queue = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
-        for name in ("session_confirm", "limits", "history", "bot_uttered"):
+        for name in ("session_confirm", "limits", "history", "bot_uttered", "session_deleted"):
             self.sio.on(name, lambda data=None, name=name: self.events.put((name, data)))
         self.sio.connect(stack.settings.rasa_base_url, transports=["websocket"],
                          wait_timeout=WAIT_S)
@@ -163,3 +164,25 @@ def test_only_the_allowed_origins_can_connect(stack):
     refused = requests.get(url, params=params, headers={"Origin": "https://elsewhere.example"},
                            timeout=10)
     assert refused.status_code == 400 and "not an accepted origin" in refused.text
+
+
+def test_delete_session_deletes_the_conversation_for_real(stack, client):
+    client.start()
+    client.say("/greet")
+    client.say("I'd like to reflect on leadership")
+    db = stack.settings.path(stack.settings.tracker_db)
+    with sqlite3.connect(db) as c:
+        count = "SELECT count(*) FROM events WHERE sender_id = ?"
+        assert c.execute(count, (client.session_id,)).fetchone()[0] > 0
+    client.sio.emit("delete_session", {"session_id": client.session_id})
+    assert client.next("session_deleted") == {"session_id": client.session_id}
+    with sqlite3.connect(db) as c:
+        assert c.execute(count, (client.session_id,)).fetchone()[0] == 0
+    assert client.start(client.session_id) == []  # nothing left to show
+
+
+def test_delete_session_needs_the_session_s_own_signed_id(stack, client):
+    client.start()
+    client.sio.emit("delete_session", {"session_id": "teams-" + "0" * 40})
+    [notice] = [client.next("bot_uttered")]
+    assert notice["text"].startswith("This conversation has no valid session.")

@@ -9,7 +9,9 @@ import base64
 import hashlib
 import hmac
 import json
+import sqlite3
 import time
+import uuid
 
 import jwt
 import pytest
@@ -210,6 +212,7 @@ def test_a_rotated_signing_key_is_accepted_after_the_refresh(teams):
     ("start a reflection", "Which theme would you like to reflect on?"),
     ("what is the report about?", "From the report"),
     ("help", "I can take you through a ten-minute guided reflection"),
+    ("delete my data", "Delete your whole conversation with Praxis"),
 ])
 def test_the_app_package_commands_are_understood(teams, title, expected):
     from praxis.teams_package import COMMANDS
@@ -217,3 +220,30 @@ def test_the_app_package_commands_are_understood(teams, title, expected):
     assert title in [t for t, _ in COMMANDS]
     replies = teams.say(f"<at>Praxis</at> {title}", user=f"command-{title}")
     assert expected in card_text(replies[0])
+
+
+def stored_senders(stack, marker: str) -> list[str]:
+    """The sender ids whose stored events contain ``marker``."""
+    with sqlite3.connect(stack.settings.path(stack.settings.tracker_db)) as db:
+        return [row[0] for row in db.execute(
+            "SELECT DISTINCT sender_id FROM events WHERE data LIKE ?", (f"%{marker}%",))]
+
+
+def test_delete_my_data_deletes_the_conversation_for_real(teams, stack):
+    marker = f"wombat{uuid.uuid4().hex[:8]}"
+    teams.say('/start_reflection{"theme": "leadership"}', user="deleter")
+    teams.say(f"My {marker} director said no to a pilot of group sessions.", user="deleter")
+    [sender] = stored_senders(stack, marker)
+    assert sender.startswith("teams-") and len(sender) == 46  # a hash, not the user's ids
+    [ask] = teams.say("delete my data", user="deleter")
+    buttons = card(ask)["actions"]
+    assert [b["title"] for b in buttons] == ["Yes, delete it", "No, keep it"]
+    [kept] = teams.say(value=buttons[1]["data"], user="deleter")
+    assert kept["text"] == "Nothing was deleted." and stored_senders(stack, marker) == [sender]
+    [done] = teams.say(value=buttons[0]["data"], user="deleter")
+    assert done["text"] == "Your conversation with Praxis was deleted."
+    with sqlite3.connect(stack.settings.path(stack.settings.tracker_db)) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE sender_id = ?",
+                          (sender,)).fetchone()[0] == 0
+    [hello] = teams.say("hello", user="deleter")  # a fresh start afterwards
+    assert "I'm Praxis" in card_text(hello)

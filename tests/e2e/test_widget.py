@@ -5,6 +5,7 @@ dropped connection, keyboard only, escaping, limits, the download, and axe-core'
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -316,3 +317,27 @@ def test_the_page_runs_under_its_content_security_policy(browser, stack):
                                                                                timeout=TIMEOUT_MS)
     finally:
         context.close()
+
+
+def test_delete_my_conversation_asks_first_then_deletes_it_for_real(page, stack):
+    open_demo(page, stack)
+    say(page, "hello")
+    old = session_id(page, stack)
+    db = stack.settings.path(stack.settings.tracker_db)
+    count = "SELECT count(*) FROM events WHERE sender_id = ?"
+    with sqlite3.connect(db) as c:
+        assert c.execute(count, (old,)).fetchone()[0] > 0
+    page.get_by_role("button", name="Delete my conversation").click()
+    confirm = page.get_by_role("button", name="Delete", exact=True)
+    expect(confirm).to_be_focused()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("button", name="Delete my conversation")).to_be_focused()
+    assert session_id(page, stack) == old  # nothing happened
+    page.get_by_role("button", name="Delete my conversation").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.locator("praxis-chat .status")).to_contain_text("Your conversation was deleted")
+    expect(page.locator("praxis-chat .message.user")).to_have_count(0)
+    expect(bot_messages(page)).to_have_count(1)  # a fresh greeting
+    assert session_id(page, stack) not in (None, old)
+    with sqlite3.connect(db) as c:
+        assert c.execute(count, (old,)).fetchone()[0] == 0

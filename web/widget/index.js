@@ -86,9 +86,16 @@ class PraxisChat extends HTMLElement {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.sendTyped(); }
     });
     this.input.addEventListener("input", () => this.checkLength());
+    this.deleteButton = el("button", { type: "button", class: "link-button",
+      onclick: () => this.askToDelete(true), text: "Delete my conversation" });
+    this.confirmDelete = el("div", { class: "confirm", role: "group", "aria-labelledby": id("confirm"), hidden: true },
+      el("p", { id: id("confirm"), text: "Delete this whole conversation from Praxis? This cannot be undone." }),
+      el("button", { type: "button", class: "danger", onclick: () => this.deleteConversation(), text: "Delete" }),
+      el("button", { type: "button", class: "choice", onclick: () => this.askToDelete(false), text: "Cancel" }));
     this.panel = el("section", { id: id("panel"), class: "panel", "aria-labelledby": id("title") },
       el("header", {}, this.heading, el("div", { class: "header-actions" }, this.newButton, this.closeButton)),
-      this.log, this.typing, this.status, this.form);
+      this.log, this.typing, this.status, this.form,
+      el("div", { class: "footer" }, this.deleteButton, this.confirmDelete));
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") { e.stopPropagation(); this.setOpen(false); }
     });
@@ -136,6 +143,7 @@ class PraxisChat extends HTMLElement {
     });
     this.socket.on("history", (messages) => this.resume(Array.isArray(messages) ? messages : []));
     this.socket.on("bot_uttered", (message) => this.receive(message || {}));
+    this.socket.on("session_deleted", () => this.deleted());
     this.socket.on("disconnect", (reason) => {
       this.ready = false;
       if (reason !== "io client disconnect") this.setStatus("Connection lost. Reconnecting…");
@@ -179,6 +187,27 @@ class PraxisChat extends HTMLElement {
     if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
     else this.retry();
     this.input.focus();
+  }
+
+  askToDelete(asking) {
+    this.confirmDelete.hidden = !asking;
+    this.deleteButton.hidden = asking;
+    (asking ? this.confirmDelete.querySelector(".danger") : this.deleteButton).focus();
+  }
+
+  deleteConversation() {
+    if (!this.socket.connected || !this.sessionId()) {
+      this.setStatus("Not connected: your conversation can be deleted once the connection is back.", true);
+      return;
+    }
+    this.socket.emit("delete_session", { session_id: this.sessionId() });
+  }
+
+  // The server deleted the conversation: forget it here too, and start afresh.
+  deleted() {
+    this.askToDelete(false);
+    this.newConversation();
+    this.setStatus("Your conversation was deleted from Praxis.");
   }
 
   emit(payload) {

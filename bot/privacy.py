@@ -1,0 +1,67 @@
+"""Deleting a practitioner's conversation for real, and keeping none longer than needed.
+
+Rasa 3.6's tracker stores have no delete. :func:`delete_conversation` removes every stored event of
+one sender (SQL: the ``events`` rows; in memory: the tracker), under that sender's conversation
+lock so no turn is half-way through. :func:`purge_older_than` deletes every conversation whose last
+event is older than ``RETENTION_DAYS`` days; ``bot.channels.privacy`` runs it at start-up and then
+hourly inside the Rasa server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class DeletionNotSupported(RuntimeError):
+    """The configured tracker store is one Praxis cannot delete from."""
+
+
+def _innermost(tracker_store: Any) -> Any:
+    while getattr(tracker_store, "_tracker_store", None) is not None:
+        tracker_store = tracker_store._tracker_store
+    return tracker_store
+
+
+async def delete_conversation(agent: Any, sender_id: str) -> int:
+    """Delete every stored event of ``sender_id``; the number of events deleted."""
+    from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+
+    store = _innermost(agent.tracker_store)
+    async with agent.lock_store.lock(sender_id):
+        if isinstance(store, SQLTrackerStore):
+            with store.session_scope() as session:
+                deleted = (session.query(store.SQLEvent)
+                           .filter(store.SQLEvent.sender_id == sender_id)
+                           .delete(synchronize_session=False))
+                session.commit()
+            return int(deleted)
+        if isinstance(store, InMemoryTrackerStore):
+            return 1 if store.store.pop(sender_id, None) is not None else 0
+    raise DeletionNotSupported(f"deleting from {type(store).__name__} is not supported")
+
+
+def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
+    """Delete the conversations whose last event is older than ``days``; how many."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    store = _innermost(agent.tracker_store)
+    if not isinstance(store, SQLTrackerStore):
+        return 0
+    cutoff = (now or time.time()) - days * 86400
+    event = store.SQLEvent
+    with store.session_scope() as session:
+        stale = [row[0] for row in session.query(event.sender_id)
+                 .group_by(event.sender_id)
+                 .having(sa.func.max(event.timestamp) < cutoff)]
+        for start in range(0, len(stale), 500):
+            (session.query(event).filter(event.sender_id.in_(stale[start:start + 500]))
+             .delete(synchronize_session=False))
+        session.commit()
+    if stale:
+        logger.info("retention: deleted %d conversations older than %s days", len(stale), days)
+    return len(stale)
