@@ -5,10 +5,13 @@ and Teams entry points have the same checks: tests/e2e/test_socketio.py, test_te
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.e2e
 
@@ -140,3 +143,29 @@ def test_logs_hold_no_message_text(stack):
     for service in stack.services:
         log = service.log_path.read_text(encoding="utf-8", errors="replace")
         assert marker not in log, f"{service.name} logged a message"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=4),
+    max_leaves=12)
+FIELD = st.one_of(JSON, st.text(max_size=300), st.text(alphabet=st.characters(codec="utf-8"),
+                                                       max_size=300))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(
+    st.fixed_dictionaries({}, optional={"sender": FIELD, "message": FIELD, "metadata": JSON}),
+    JSON.map(lambda v: json.dumps(v).encode()),
+    st.binary(max_size=600)))
+def test_fuzzed_bodies_never_crash_the_webhook(stack, body):
+    if isinstance(body, dict):
+        r = post(stack, json=body)
+    else:
+        r = post(stack, data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code in (200, 400, 413, 429)
+
+
+def test_the_server_answers_after_the_fuzzing(stack):
+    still_answers(stack)
