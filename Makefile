@@ -17,7 +17,7 @@ PIP_FLAGS := --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help setup run test lint validate test-conversations test-python bench clean browser
+.PHONY: help setup run test lint validate test-conversations test-python bench clean browser services
 
 help:
 	@echo "make run    set up what is missing, then start the Rasa and action servers and the web app"
@@ -61,6 +61,12 @@ browser:
 	  [ "$$(id -u)" = 0 ] || { echo "Chromium is missing: sudo apt-get install chromium"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL and Redis for the scale-out tests, which start their own on loopback.
+services:
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null; } || { \
+	  [ "$$(id -u)" = 0 ] || { echo "PostgreSQL or Redis is missing: sudo apt-get install postgresql redis-server"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; }
+
 index: $(VENV)/.installed
 	$(PRAXIS) index --if-changed
 
@@ -83,7 +89,7 @@ test-conversations: setup
 	$(PRAXIS) rasa test core --model $(MODEL) --stories tests/conversations \
 	  --fail-on-prediction-errors --out var/results
 
-test-python: setup browser
+test-python: setup browser services
 	$(VENV)/bin/python -m pytest -ra
 
 test: lint validate test-conversations test-python

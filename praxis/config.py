@@ -35,6 +35,20 @@ class Settings:
     knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
     index_dir: str = "var/index"
     tracker_db: str = "var/tracker.db"
+    # The Rasa endpoints file: endpoints.yml (one machine: SQLite, in-memory locks) or
+    # endpoints.scale.yml (several instances: PostgreSQL and Redis, the DB_* and REDIS_* below).
+    endpoints: str = "endpoints.yml"
+    db_host: str = "127.0.0.1"
+    db_port: int = 5432
+    db_name: str = "praxis"
+    db_user: str = "praxis"
+    db_password: str = ""
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_password: str = ""
+    # Seconds a conversation's lock lives: the longest another instance waits for a conversation
+    # whose instance died during a turn.
+    lock_lifetime_s: int = 20
     model_dir: str = "models"
     retrieval_method: str = "hybrid"  # dense | bm25 | hybrid (see bench/results.md)
     # A question is answered when its best passage scores at least REPORT_THRESHOLD (cosine) and

@@ -41,6 +41,7 @@ def rasa_environment(settings: config.Settings) -> dict[str, str]:
         TRACKER_DB=str(tracker),
         RASA_TELEMETRY_ENABLED="false",
         SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES),  # larger bodies get a 413
+        TICKET_LOCK_LIFETIME=str(settings.lock_lifetime_s),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONWARNINGS="ignore::DeprecationWarning",
@@ -122,7 +123,7 @@ class Stack:
         )
         self.rasa = Service(
             "rasa",
-            [str(RASA_BIN), "run", "--model", str(model), "--endpoints", "endpoints.yml",
+            [str(RASA_BIN), "run", "--model", str(model), "--endpoints", s.endpoints,
              "--credentials", "credentials.yml", "--interface", s.host,
              "--port", str(s.rasa_port)],
             f"http://{s.host}:{s.rasa_port}/webhooks/rest/",
