@@ -48,6 +48,7 @@ def test_the_proxy_keeps_socketio_sticky_and_limits_bodies():
     assert "ip_hash;" in sticky and "rasa-1:5005" in sticky and "rasa-2:5005" in sticky
     assert re.search(r"location /socket.io/ \{[^}]*proxy_pass http://rasa_sticky;", nginx)
     assert "client_max_body_size 256k;" in nginx
+    assert "location /webhooks/teams/ {" in nginx and "/webhooks/rest" not in nginx
 
 
 def test_the_dockerfile_builds_the_three_images_the_manifests_run():
@@ -90,6 +91,7 @@ def test_kubernetes_manifests_are_consistent():
     assert sticky["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     [rule] = sticky["spec"]["rules"]
     assert rule["http"]["paths"][0]["path"] == "/socket.io"
-    backends = {p["backend"]["service"]["name"] for i in ingresses.values()
-                for r in i["spec"]["rules"] for p in r["http"]["paths"]}
-    assert backends <= set(services)
+    paths = [p for i in ingresses.values() for r in i["spec"]["rules"] for p in r["http"]["paths"]]
+    assert {p["backend"]["service"]["name"] for p in paths} <= set(services)
+    assert not [p for p in paths if p["path"].startswith("/webhooks/rest")
+                or p["path"] == "/webhooks"]  # the REST webhook stays inside
