@@ -134,15 +134,17 @@ def test_the_rasa_http_api_is_not_exposed(stack):
         assert "\"events\"" not in r.text and "latest_message" not in r.text
 
 
-def test_logs_hold_no_message_text(stack):
+def test_logs_hold_no_message_text_and_no_secrets(stack, botframework):
     marker = f"quokka{uuid.uuid4().hex[:8]}"
     sender = fresh()
     post(stack, json={"sender": sender, "message": "I'd like to reflect on leadership"})
     post(stack, json={"sender": sender, "message": f"My {marker} manager said no to the pilot."})
     post(stack, json={"sender": sender, "message": "a" * 5000 + marker})  # refused, too
+    secrets = [botframework.password, stack.settings.session_key().decode()]
     for service in stack.services:
         log = service.log_path.read_text(encoding="utf-8", errors="replace")
         assert marker not in log, f"{service.name} logged a message"
+        assert not [s for s in secrets if s in log], f"{service.name} logged a secret"
 
 
 JSON = st.recursive(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import time
 import uuid
 
 import pytest
@@ -186,3 +187,37 @@ def test_delete_session_needs_the_session_s_own_signed_id(stack, client):
     client.sio.emit("delete_session", {"session_id": "teams-" + "0" * 40})
     [notice] = [client.next("bot_uttered")]
     assert notice["text"].startswith("This conversation has no valid session.")
+
+
+def test_a_burst_from_one_session_is_rate_limited_and_others_are_not(stack, client):
+    client.start()
+    burst = stack.settings.rate_limit_burst
+    for _ in range(burst + 5):  # bounded: a burst a little over the limit
+        client.sio.emit("user_uttered", {"message": "hi", "session_id": client.session_id})
+    replies = [client.next("bot_uttered") for _ in range(burst + 5)]
+    limited = [r for r in replies if "faster than I can take them in" in r.get("text", "")]
+    assert len(limited) >= 4 and all(r["custom"] == {"notice": True} for r in limited)
+    other = Client(stack)
+    try:
+        other.start()
+        [greeting] = other.say("/greet")
+        assert "I'm Praxis" in greeting["text"]
+    finally:
+        other.close()
+
+
+def test_a_one_megabyte_message_is_dropped_and_the_server_carries_on(stack, client):
+    client.start()
+    try:
+        client.sio.emit("user_uttered", {"message": "a" * 1_000_000,
+                                         "session_id": client.session_id})
+        time.sleep(1)
+    except socketio.exceptions.SocketIOError:
+        pass  # the server may close a connection that sends more than it accepts
+    again = Client(stack)
+    try:
+        again.start()
+        [greeting] = again.say("/greet")
+        assert "I'm Praxis" in greeting["text"]
+    finally:
+        again.close()

@@ -247,3 +247,18 @@ def test_delete_my_data_deletes_the_conversation_for_real(teams, stack):
                           (sender,)).fetchone()[0] == 0
     [hello] = teams.say("hello", user="deleter")  # a fresh start afterwards
     assert "I'm Praxis" in card_text(hello)
+
+
+def test_a_burst_from_one_user_is_rate_limited_and_others_are_not(teams, stack):
+    burst = stack.settings.rate_limit_burst
+    replies = [r for _ in range(burst + 5) for r in teams.say("hi", user="burst")]
+    limited = [r for r in replies if "faster than I can take them in" in r.get("text", "")]
+    assert len(limited) >= 4
+    [hello] = teams.say("hello", user="not-bursting")
+    assert "I'm Praxis" in card_text(hello)
+
+
+def test_a_one_megabyte_activity_is_refused(teams):
+    activity = teams.fake.activity("a" * 1_000_000, user="huge")
+    r = teams.post(activity)
+    assert r.status_code == 413 and "Traceback" not in r.text
