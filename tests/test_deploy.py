@@ -53,7 +53,7 @@ def test_the_proxy_keeps_socketio_sticky_and_limits_bodies():
 
 def test_the_dockerfile_builds_the_three_images_the_manifests_run():
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
-    for target in ("widget", "rasa", "actions", "web"):
+    for target in ("widget", "source", "rasa", "actions", "web"):
         assert re.search(rf"^FROM \S+ AS {target}$", dockerfile, re.M)
     assert '"--endpoints", "endpoints.scale.yml"' in dockerfile
     assert '"python", "-m", "praxis.action_server"' in dockerfile

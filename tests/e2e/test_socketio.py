@@ -50,6 +50,16 @@ class Client:
         self.sio.disconnect()
 
 
+def assert_a_new_session_is_greeted(stack) -> None:
+    other = Client(stack)
+    try:
+        other.start()
+        [greeting] = other.say("/greet")
+        assert "I'm Praxis" in greeting["text"]
+    finally:
+        other.close()
+
+
 @pytest.fixture
 def client(stack):
     c = Client(stack)
@@ -197,13 +207,7 @@ def test_a_burst_from_one_session_is_rate_limited_and_others_are_not(stack, clie
     replies = [client.next("bot_uttered") for _ in range(burst + 5)]
     limited = [r for r in replies if "faster than I can take them in" in r.get("text", "")]
     assert len(limited) >= 4 and all(r["custom"] == {"notice": True} for r in limited)
-    other = Client(stack)
-    try:
-        other.start()
-        [greeting] = other.say("/greet")
-        assert "I'm Praxis" in greeting["text"]
-    finally:
-        other.close()
+    assert_a_new_session_is_greeted(stack)
 
 
 def test_a_one_megabyte_message_is_dropped_and_the_server_carries_on(stack, client):
@@ -214,10 +218,4 @@ def test_a_one_megabyte_message_is_dropped_and_the_server_carries_on(stack, clie
         time.sleep(1)
     except socketio.exceptions.SocketIOError:
         pass  # the server may close a connection that sends more than it accepts
-    again = Client(stack)
-    try:
-        again.start()
-        [greeting] = again.say("/greet")
-        assert "I'm Praxis" in greeting["text"]
-    finally:
-        again.close()
+    assert_a_new_session_is_greeted(stack)
