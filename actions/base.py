@@ -6,18 +6,21 @@ from abc import ABC, abstractmethod
 
 from rasa_sdk import Action
 
-from actions.retrieval import Retriever, knowledge_base
+from actions.depth import DepthEstimator
+from actions.retrieval import Retriever, depth_estimator, knowledge_base
 from praxis import config
 
 
 class ReportAccess:
-    """The retriever and settings an action uses. Both can be passed in (tests do); by default
-    they are the process's knowledge base and settings."""
+    """The retriever, settings and depth estimate an action uses. Each can be passed in (tests
+    do); by default they are the process's own."""
 
     def __init__(self, retriever: Retriever | None = None,
-                 settings: config.Settings | None = None) -> None:
+                 settings: config.Settings | None = None,
+                 depth: DepthEstimator | None = None) -> None:
         self._retriever = retriever
         self._settings = settings
+        self._depth = depth
 
     @property
     def retriever(self) -> Retriever:
@@ -28,6 +31,12 @@ class ReportAccess:
     @property
     def settings(self) -> config.Settings:
         return self._settings or config.get()
+
+    @property
+    def depth(self) -> DepthEstimator:
+        if self._depth is None:
+            self._depth = depth_estimator()
+        return self._depth
 
 
 class PraxisAction(ReportAccess, Action, ABC):

@@ -4,7 +4,7 @@ report findings it connects with (quoted and cited) and their next step."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from actions.citations import cite, excerpt
@@ -21,6 +21,7 @@ class Reflection:
     answers: dict[str, str]  # slot -> the practitioner's words
     findings: list[Chunk]
     finished: date
+    deeper: list[str] = field(default_factory=list)  # where it went deeper, in words
 
     @property
     def title(self) -> str:
@@ -36,6 +37,8 @@ class Reflection:
                  f"{self.finished:%d %B %Y} · a guided reflection with Praxis, following "
                  f"\"{MODEL_NAME}\"", ""]
         for slot in STEPS:
+            if slot == "next_step" and self.deeper:
+                lines += ["## Where it went deeper", "", *(f"- {n}" for n in self.deeper), ""]
             lines += [f"## {ANSWER_LABELS[slot]}", "", f"*{self.theme.prompt(slot)}*", "",
                       _as_paragraph(self.answers.get(slot, "")), ""]
             if slot == "answer_now_what" and self.findings:

@@ -8,6 +8,7 @@ to what the practitioner wrote, or said plainly to go beyond the report.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any
@@ -16,14 +17,24 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import PraxisAction, ReportAccess
 from actions.citations import finding_name, message
+from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
 from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
 from knowledge.chunking import Chunk
+from store import reflections
+from store.reflections import Owner
+
+log = logging.getLogger(__name__)
 
 CITED = "findings_cited"
+# A follow-up in progress: the step it is for, the answer it follows up, and its question.
+FOLLOWUP_FOR, FIRST_ANSWER, FOLLOWUP_TEXT = "followup_for", "first_answer", "followup_text"
+DEEPER = "depth_notes"  # where the reflection went deeper, in words
+SKIP_BUTTON = [{"title": "Skip this question", "payload": "/skip"}]
 MIN_WORDS = 2
 NEAR_MARGIN = 0.05  # a passage this close to the best one may be cited instead of repeating it
 
@@ -85,6 +96,11 @@ class AskStep(PraxisAction, ABC):
         if theme is None:  # cannot happen in the form's order; ask for the theme instead
             return await ActionAskTheme(self._retriever, self._settings).run(
                 dispatcher, tracker, domain)
+        if tracker.get_slot(FOLLOWUP_FOR) == self.slot:
+            if not _said_this_turn(tracker, tracker.get_slot(FOLLOWUP_TEXT)):
+                dispatcher.utter_message(text=tracker.get_slot(FOLLOWUP_TEXT),
+                                         buttons=SKIP_BUTTON)
+            return []
         prompt = f"**{STEP_LABELS[self.slot]}** {theme.prompt(self.slot)}"
         events: list[dict[str, Any]] = []
         if self.slot != STEPS[0]:
@@ -101,6 +117,16 @@ class AskStep(PraxisAction, ABC):
                      f"pause.\n\n{prompt}")
         dispatcher.utter_message(**message(*parts))
         return events
+
+
+def _said_this_turn(tracker: Tracker, text: str | None) -> bool:
+    """Whether the bot said ``text`` since the user's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") == text:
+            return True
+    return False
 
 
 class ActionAskAnswerWhat(AskStep):
@@ -173,16 +199,51 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
         if value is None:  # cleared for a fresh start: the form asks for it
             return {slot: None}
         text = str(value).strip()
-        if len(text.split()) < MIN_WORDS:
-            dispatcher.utter_message(text="Could you say a little more? A sentence or two is "
-                                     "plenty.")
-            return {slot: None}
-        result: dict[str, Any] = {slot: text}
+        pending = tracker.get_slot(FOLLOWUP_FOR) == slot
+        first = str(tracker.get_slot(FIRST_ANSWER) or "")
+        if pending:  # the answer to a follow-up, or "skip": the step is done either way
+            done = {FOLLOWUP_FOR: None, FIRST_ANSWER: None, FOLLOWUP_TEXT: None}
+            if is_skip(text):
+                return {slot: first, **done}
+            text = text if slot == "next_step" else f"{first}\n\n{text}"
+            result = {slot: text, **done}
+        else:
+            if is_skip(text) or len(text.split()) < MIN_WORDS:
+                dispatcher.utter_message(text="Could you say a little more? A sentence or two "
+                                         "is plenty.")
+                return {slot: None}
+            followup = self._followup(slot, text, tracker)
+            if followup:
+                dispatcher.utter_message(text=followup, buttons=SKIP_BUTTON)
+                return {slot: None, FOLLOWUP_FOR: slot, FIRST_ANSWER: text,
+                        FOLLOWUP_TEXT: followup}
+            result = {slot: text}
         if ground:
             cited = self.relate(text, dispatcher, tracker)
             if cited is not None:
                 result[CITED] = cited
+        note = self._deeper(slot, text)
+        if note:
+            result[DEEPER] = list(tracker.get_slot(DEEPER) or []) + [note]
         return result
+
+    def _followup(self, slot: str, text: str, tracker: Tracker) -> str | None:
+        """The one follow-up this answer gets, if any: a deeper question for an answer that only
+        describes, a nudge for a vague next step. A rich answer gets none."""
+        s = self.settings
+        if not s.reflection_followups:
+            return None
+        if slot == "next_step":
+            check = check_step(text)
+            return None if check.concrete else nudge(check)
+        if not s.depth_estimate or not self.depth.estimate(text).descriptive_only:
+            return None
+        return deepening_question(tracker.get_slot("theme") or "", text)
+
+    def _deeper(self, slot: str, text: str) -> str | None:
+        if not self.settings.depth_estimate or slot == "next_step":
+            return None
+        return deeper_note(STEP_LABELS[slot], text, self.depth.estimate(text))
 
     async def validate_answer_what(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -203,7 +264,9 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
 
 def reset_events(theme: str | None = None) -> list[dict[str, Any]]:
     return [SlotSet(s, None) for s in STEPS] + [
-        SlotSet(CITED, []), SlotSet("theme", theme), SlotSet("requested_slot", None)]
+        SlotSet(CITED, []), SlotSet(DEEPER, []), SlotSet(FOLLOWUP_FOR, None),
+        SlotSet(FIRST_ANSWER, None), SlotSet(FOLLOWUP_TEXT, None), SlotSet("theme", theme),
+        SlotSet("requested_slot", None)]
 
 
 class ActionResetReflection(PraxisAction):
@@ -242,17 +305,40 @@ class ActionCloseReflection(PraxisAction):
             lines.append("• **Findings it connects with:** "
                          + "; ".join(c.heading for c in chunks)
                          + f" ({'; '.join(sources)})")
+        deeper = list(tracker.get_slot(DEEPER) or [])
+        if deeper:
+            lines.append("• **Where it went deeper:** " + " ".join(deeper))
         lines.append(f"• **Your next step:** {tracker.get_slot('next_step')}")
         lines += ["", "Thank you for taking the time to reflect. Would you like to reflect on "
                   "another theme?"]
         text = "\n".join(lines)
         custom: dict[str, Any] = {"blocks": [{"type": "text", "text": text}]}
         if theme is not None:
-            record = Reflection(theme, {s: str(tracker.get_slot(s)) for s in STEPS}, chunks,
-                                datetime.now(timezone.utc).date())
+            record = self.record(tracker)
             custom["reflection"] = {"title": record.title, "filename": record.filename,
                                     "markdown": record.markdown()}
         return {"text": text, "json_message": custom}
+
+    def record(self, tracker: Tracker) -> Reflection:
+        theme = current_theme(tracker)
+        assert theme is not None
+        chunks = [c for c in map(self.retriever.chunk, cited_ids(tracker)) if c is not None]
+        return Reflection(theme, {s: str(tracker.get_slot(s)) for s in STEPS}, chunks,
+                          datetime.now(timezone.utc).date(),
+                          list(tracker.get_slot(DEEPER) or []))
+
+    def keep(self, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
+        """Put the finished reflection in the practitioner's journal."""
+        record = self.record(tracker)
+        owner = Owner(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
+        try:
+            reflections.save(owner, record.theme.key, record.answers,
+                             [c.heading for c in record.findings], record.deeper,
+                             record.markdown(), self.settings)
+        except SQLAlchemyError:
+            log.exception("a finished reflection could not be stored")
+            dispatcher.utter_message(text="(I couldn't keep this reflection in your journal "
+                                     "just now; you can still download it.)")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
@@ -265,4 +351,6 @@ class ActionCloseReflection(PraxisAction):
             buttons=[{"title": "Yes, another theme", "payload": "/affirm"},
                      {"title": "No, that's all for now", "payload": "/deny"}],
         )
+        if current_theme(tracker) is not None:
+            self.keep(tracker, dispatcher)
         return reset_events()

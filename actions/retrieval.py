@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import Protocol
 
+from actions.depth import DepthEstimator
 from knowledge.chunking import Chunk
 from knowledge.engine import Coverage, Hit, KnowledgeBase
 from praxis import config
@@ -45,3 +46,16 @@ def knowledge_base() -> KnowledgeBase:
             log.info("knowledge base ready: %s chunks, model %s",
                      _kb.manifest.get("chunk_count"), _kb.manifest.get("model"))
         return _kb
+
+
+_depth: DepthEstimator | None = None
+
+
+def depth_estimator() -> DepthEstimator:
+    """The depth estimate of this process, made once from the knowledge base's embedder."""
+    global _depth
+    kb = knowledge_base()
+    with _lock:
+        if _depth is None:
+            _depth = DepthEstimator(kb.embedder.embed)
+        return _depth

@@ -2,9 +2,11 @@
 
 Rasa 3.6's tracker stores have no delete. :func:`delete_conversation` removes every stored event of
 one sender (SQL: the ``events`` rows; in memory: the tracker), under that sender's conversation
-lock so no turn is half-way through. :func:`purge_older_than` deletes every conversation whose last
-event is older than ``RETENTION_DAYS`` days; ``bot.channels.privacy`` runs it at start-up and then
-hourly inside the Rasa server.
+lock so no turn is half-way through, and the sender's finished reflections from the app store
+(``store/``: its ``reflections`` table, reached here with plain SQL because the Rasa env has an
+older SQLAlchemy than the app store's). :func:`purge_older_than` deletes every conversation whose
+last event is older than ``RETENTION_DAYS`` days, and reflections finished before then;
+``bot.channels.privacy`` runs it at start-up and then hourly inside the Rasa server.
 """
 
 from __future__ import annotations
@@ -32,27 +34,50 @@ async def delete_conversation(agent: Any, sender_id: str) -> int:
 
     store = _innermost(agent.tracker_store)
     async with agent.lock_store.lock(sender_id):
+        deleted = forget_reflections("sender_id = :value", sender_id)
         if isinstance(store, SQLTrackerStore):
             with store.session_scope() as session:
-                deleted = (session.query(store.SQLEvent)
-                           .filter(store.SQLEvent.sender_id == sender_id)
-                           .delete(synchronize_session=False))
+                deleted += (session.query(store.SQLEvent)
+                            .filter(store.SQLEvent.sender_id == sender_id)
+                            .delete(synchronize_session=False))
                 session.commit()
             return int(deleted)
         if isinstance(store, InMemoryTrackerStore):
-            return 1 if store.store.pop(sender_id, None) is not None else 0
+            return deleted + (1 if store.store.pop(sender_id, None) is not None else 0)
     raise DeletionNotSupported(f"deleting from {type(store).__name__} is not supported")
 
 
+def forget_reflections(where: str, value: Any) -> int:
+    """Delete the app store's reflections matching ``where`` (SQL with ``:value``)."""
+    import sqlalchemy as sa
+
+    from praxis import config
+
+    engine = sa.create_engine(config.get().store_url)
+    try:
+        with engine.begin() as connection:
+            if not sa.inspect(connection).has_table("reflections"):
+                return 0  # no reflection was ever kept
+            return int(connection.execute(sa.text(f"DELETE FROM reflections WHERE {where}"),
+                                          {"value": value}).rowcount)
+    finally:
+        engine.dispose()
+
+
 def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
-    """Delete the conversations whose last event is older than ``days``; how many."""
+    """Delete the conversations whose last event is older than ``days``, and the reflections
+    finished before then; how many conversations."""
+    import datetime as dt
+
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
 
+    cutoff = (now or time.time()) - days * 86400
+    forget_reflections("finished_at < :value",
+                       dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).replace(tzinfo=None))
     store = _innermost(agent.tracker_store)
     if not isinstance(store, SQLTrackerStore):
         return 0
-    cutoff = (now or time.time()) - days * 86400
     event = store.SQLEvent
     with store.session_scope() as session:
         stale = [row[0] for row in session.query(event.sender_id)

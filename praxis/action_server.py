@@ -27,15 +27,26 @@ def main(argv: list[str] | None = None) -> int:
     settings = config.get()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from actions.retrieval import knowledge_base
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from actions.retrieval import depth_estimator, knowledge_base
     from knowledge.documents import SourceError
     from knowledge.embedding import ModelError
     from knowledge.index import IndexLoadError
+    from store.db import sessions
 
     try:
         knowledge_base()
+        depth_estimator()
     except (IndexLoadError, ModelError, SourceError) as exc:
         print(f"praxis: the action server cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sessions(settings)  # the app store, its schema migrated
+    except SQLAlchemyError as exc:
+        where = settings.store_url.split("@")[-1]  # never the password
+        print(f"praxis: the action server cannot open the app store ({where}): "
+              f"{exc.__class__.__name__}; check DATABASE_URL", file=sys.stderr)
         return 2
 
     from rasa_sdk import endpoint

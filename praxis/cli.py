@@ -101,6 +101,23 @@ def cmd_rasa(args: argparse.Namespace, settings: config.Settings) -> int:
     return 0  # not reached
 
 
+def cmd_depth_eval(args: argparse.Namespace, settings: config.Settings) -> int:
+    import yaml
+
+    from actions.depth import DepthEstimator, agreement
+
+    labelled = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))["answers"]
+    result = agreement(DepthEstimator(_embedder(settings).embed), labelled)
+    print(f"Depth estimate on {result.count} labelled answers ({args.file}), Hatton and Smith's "
+          "four levels:")
+    print(f"exact agreement {result.exact:.3f}, within one level {result.within_one:.3f}")
+    print(result.table())
+    if args.json:
+        print(json.dumps({"exact": result.exact, "within_one": result.within_one,
+                          "confusion": result.confusion, "count": result.count}))
+    return 0
+
+
 def cmd_teams_package(args: argparse.Namespace, settings: config.Settings) -> int:
     from praxis import teams_package
 
@@ -140,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("serve", help="start the Rasa and action servers and the web app")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("depth-eval", help="agreement of the depth estimate with labelled answers")
+    p.add_argument("--file", default=str(config.ROOT / "tests" / "depth" / "labelled.yml"))
+    p.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    p.set_defaults(func=cmd_depth_eval)
     p = sub.add_parser("teams-package", help="write the Teams app package (zip)")
     p.add_argument("--out", default="var/praxis-teams.zip")
     p.add_argument("--version", default="1.0.0", help="the app's version (x.y.z)")

@@ -35,6 +35,13 @@ class Settings:
     knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
     index_dir: str = "var/index"
     tracker_db: str = "var/tracker.db"
+    # The app store (finished reflections): default sqlite var/praxis.db; or a SQLAlchemy URL,
+    # e.g. postgresql+psycopg://praxis:...@db/praxis.
+    database_url: str = ""
+    # A follow-up question for a purely descriptive answer, a nudge for a vague next step; and
+    # the depth estimate behind the follow-ups and the summary's "where it went deeper".
+    reflection_followups: bool = True
+    depth_estimate: bool = True
     # The Rasa endpoints file: endpoints.yml (one machine: SQLite, in-memory locks) or
     # endpoints.scale.yml (several instances: PostgreSQL and Redis, the DB_* and REDIS_* below).
     endpoints: str = "endpoints.yml"
@@ -116,6 +123,11 @@ class Settings:
         return origins + [self.rasa_base_url]  # and the Rasa server's own pages
 
     @property
+    def store_url(self) -> str:
+        """The app store's SQLAlchemy URL: DATABASE_URL, or SQLite in var/praxis.db."""
+        return self.database_url or f"sqlite:///{self.path('var/praxis.db')}"
+
+    @property
     def teams_token_endpoint(self) -> str:
         tenant = self.teams_tenant_id or "botframework.com"
         return (self.teams_token_url
@@ -167,6 +179,12 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
 
 
 def _cast(kind: object, raw: str) -> object:
+    if kind in ("bool", bool):
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
     if kind in ("int", int):
         return int(raw)
     if kind in ("float", float):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +28,10 @@ from actions.themes import STEPS, THEMES
 from praxis import config
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
-SETTINGS = config.Settings()
+SETTINGS = config.Settings(
+    database_url=f"sqlite:///{tempfile.mkdtemp(prefix='praxis-store-')}/praxis.db")
+# the grounding of answers, tested apart from the follow-ups (tests/actions/test_deeper.py)
+GROUNDING_ONLY = replace(SETTINGS, reflection_followups=False)
 
 
 def run(action, tracker):
@@ -139,7 +143,7 @@ def test_an_answer_is_grounded_in_the_closest_passage(kb, make_tracker):
               "the institution counts, so it never happened.")
     tracker = form_tracker(make_tracker, "answer_what", answer,
                            {"theme": "leadership", "findings_cited": []})
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     contrasting = kb.section("Contrasting perspectives").chunk_id
     assert slot_events(events) == {"answer_what": answer, "findings_cited": [contrasting]}
     [text] = texts(messages)
@@ -151,7 +155,7 @@ def test_an_answer_is_grounded_in_the_closest_passage(kb, make_tracker):
 def test_an_answer_far_from_the_report_is_not_tied_to_it(kb, make_tracker):
     answer = "I mostly spent the week fixing the printer and reorganising the stationery cupboard."
     tracker = form_tracker(make_tracker, "answer_so_what", answer, {"theme": "leadership"})
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert slot_events(events) == {"answer_so_what": answer}
     assert "goes beyond what the report summary covers" in texts(messages)[0]
 
@@ -161,7 +165,7 @@ def test_a_passage_already_cited_is_not_quoted_again(kb, make_tracker):
     answer = "Senior leaders need to rethink the hierarchy so evidence-based innovation can happen."
     tracker = form_tracker(make_tracker, "answer_now_what", answer,
                            {"theme": "leadership", "findings_cited": [leadership]})
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     [text] = texts(messages)
     slots = slot_events(events)
     assert slots["answer_now_what"] == answer
@@ -173,7 +177,7 @@ def test_a_passage_already_cited_is_not_quoted_again(kb, make_tracker):
 
 def test_a_one_word_answer_is_asked_for_more(kb, make_tracker):
     tracker = form_tracker(make_tracker, "answer_what", "ok", {"theme": "leadership"})
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert slot_events(events) == {"answer_what": None}
     assert texts(messages) == ["Could you say a little more? A sentence or two is plenty."]
 
@@ -184,14 +188,14 @@ def test_a_one_word_answer_is_asked_for_more(kb, make_tracker):
                                         ("Systems thinking please", "systems_thinking")])
 def test_a_theme_in_the_users_own_words_is_recognised(kb, make_tracker, said, theme):
     tracker = form_tracker(make_tracker, "theme", said)
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert slot_events(events) == {"theme": theme}
     assert messages == []
 
 
 def test_an_unknown_theme_is_asked_again(kb, make_tracker):
     tracker = form_tracker(make_tracker, "theme", "pizza toppings and the weather")
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert slot_events(events) == {"theme": None}
     assert "didn't catch which theme" in texts(messages)[0]
 
@@ -201,7 +205,7 @@ def test_cleared_slots_are_not_complained_about(kb, make_tracker):
                            active_loop="reflection_form")
     tracker.events = [{"event": "user", "text": "start a reflection"}] + [
         {"event": "slot", "name": s, "value": None} for s in ("theme", *STEPS)]
-    events, messages = run(ValidateReflectionForm(kb, SETTINGS), tracker)
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert messages == []
     assert all(v is None for v in slot_events(events).values())
 
@@ -215,7 +219,9 @@ def test_reset_keeps_a_theme_named_in_the_same_message(make_tracker):
     assert slot_events(events) == {"answer_what": None, "answer_so_what": None,
                                    "answer_now_what": None, "next_step": None,
                                    "findings_cited": [], "theme": "leadership",
-                                   "requested_slot": None}
+                                   "requested_slot": None, "depth_notes": [],
+                                   "followup_for": None, "first_answer": None,
+                                   "followup_text": None}
     events, _ = run(ActionResetReflection(None, SETTINGS), make_tracker("start again",
                                                                         "start_again"))
     assert slot_events(events)["theme"] is None

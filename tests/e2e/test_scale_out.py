@@ -49,7 +49,9 @@ def cluster(kb, index_dir, tmp_path_factory, free_port, backing):
               "DB_HOST": "127.0.0.1", "DB_PORT": str(pg.port), "DB_NAME": pg.db,
               "DB_USER": pg.user, "DB_PASSWORD": pg.password,
               "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
-              "REDIS_PASSWORD": redis.password, "SESSION_SECRET": secrets.token_hex(16)}
+              "REDIS_PASSWORD": redis.password, "SESSION_SECRET": secrets.token_hex(16),
+              "DATABASE_URL": f"postgresql://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.db}",
+              "REFLECTION_FOLLOWUPS": "false"}
     stacks = [Stack(config.load(environ={**common, "RASA_PORT": str(free_port()),
                                          "ACTION_PORT": str(free_port()),
                                          "WEB_PORT": str(free_port())}),
@@ -92,6 +94,8 @@ def check_conversation(pg: Postgres, sender: str, sent: list[str], summary: str,
         assert answer.split(": ", 1)[1] in summary
     assert summary.count(f"Conversation {i}:") == 4  # only this conversation's answers
     assert stored_user_turns(pg, sender) == sent  # none lost, none twice, in order
+    [[kept]] = pg.query(f"SELECT count(*) FROM reflections WHERE sender_id = '{sender}'")
+    assert kept == "1"  # and the finished reflection is in the app store, on PostgreSQL
 
 
 def run_conversation(stacks, pg, i: int, prefix: str, on_turn=None) -> None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def test_serve_runs_the_stack_and_stops_on_sigterm(kb, index_dir, tmp_path, free_port):
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-           "WEB_PORT": str(web_port),
+           "WEB_PORT": str(web_port), "DATABASE_URL": f"sqlite:///{tmp_path / 'praxis.db'}",
            "INDEX_DIR": str(index_dir), "TRACKER_DB": str(tmp_path / "tracker.db")}
     proc = subprocess.Popen([sys.executable, "-m", "praxis.cli", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

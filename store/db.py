@@ -1,0 +1,47 @@
+"""The database: one engine per process, its schema brought up to date on first use."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from praxis import config
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_lock = threading.Lock()
+_engines: dict[str, sessionmaker[Session]] = {}
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def sessions(settings: config.Settings | None = None) -> sessionmaker[Session]:
+    url = (settings or config.get()).store_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        if url not in _engines:
+            engine = create_engine(url, pool_pre_ping=True)
+            migrate(engine)
+            _engines[url] = sessionmaker(engine, expire_on_commit=False)
+        return _engines[url]
+
+
+@contextmanager
+def session(settings: config.Settings | None = None) -> Iterator[Session]:
+    with sessions(settings).begin() as s:
+        yield s

@@ -1,0 +1,59 @@
+"""A practitioner's journal: their finished reflections, and only theirs.
+
+Every read takes the sender id and the channel, so one practitioner's reflections are never
+returned to another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
+
+from praxis import config
+from store.db import session
+from store.models import Reflection
+
+
+@dataclass(frozen=True)
+class Owner:
+    sender_id: str
+    channel: str
+
+
+def save(owner: Owner, theme: str, answers: dict[str, str], findings: list[str],
+         deeper: list[str], markdown: str, settings: config.Settings | None = None) -> int:
+    with session(settings) as s:
+        row = Reflection(sender_id=owner.sender_id, channel=owner.channel, theme=theme,
+                         answers=answers, findings=findings, deeper=deeper, markdown=markdown,
+                         finished_at=datetime.now(timezone.utc))
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def journal(owner: Owner, settings: config.Settings | None = None,
+            theme: str | None = None) -> list[Reflection]:
+    """The owner's reflections, newest first (of one theme, if given)."""
+    query = (select(Reflection).where(Reflection.sender_id == owner.sender_id,
+                                      Reflection.channel == owner.channel)
+             .order_by(Reflection.finished_at.desc(), Reflection.id.desc()))
+    if theme:
+        query = query.where(Reflection.theme == theme)
+    with session(settings) as s:
+        return list(s.scalars(query))
+
+
+def one(owner: Owner, reflection_id: int, settings: config.Settings | None = None
+        ) -> Reflection | None:
+    with session(settings) as s:
+        row = s.get(Reflection, reflection_id)
+        mine = row is not None and (row.sender_id, row.channel) == (owner.sender_id,
+                                                                    owner.channel)
+        return row if mine else None
+
+
+def forget(sender_id: str, settings: config.Settings | None = None) -> int:
+    """Delete every reflection of ``sender_id``; how many."""
+    with session(settings) as s:
+        return s.execute(delete(Reflection).where(Reflection.sender_id == sender_id)).rowcount
