@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from praxis import config
@@ -75,3 +77,21 @@ def test_teams_token_url_is_the_bot_s_own_tenant_unless_set(tmp_path):
     assert load(TEAMS_TOKEN_URL="http://127.0.0.1:9/token").teams_token_endpoint == \
         "http://127.0.0.1:9/token"
     assert load(TEAMS_ALLOWED_TENANTS=" a, b ,").teams_tenants == {"a", "b"}
+
+
+def test_switches_read_as_booleans_and_a_bad_one_is_named(tmp_path):
+    def load(**env):
+        return config.load(env_file=tmp_path / "none", environ=env)
+
+    assert load().reflection_followups is True and load().depth_estimate is True
+    assert load(REFLECTION_FOLLOWUPS="false", DEPTH_ESTIMATE="0").reflection_followups is False
+    with pytest.raises(config.SettingsError, match="DEPTH_ESTIMATE='maybe'"):
+        load(DEPTH_ESTIMATE="maybe")
+    assert load().store_url == f"sqlite:///{config.ROOT / 'var' / 'praxis.db'}"
+
+
+def test_env_example_names_every_setting():
+    example = (config.ROOT / ".env.example").read_text()
+    named = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "=" in line}
+    missing = {f.name.upper() for f in fields(config.Settings)} - named
+    assert not missing, f".env.example does not mention {sorted(missing)}"
