@@ -193,8 +193,8 @@ def table(results: dict[str, Any]) -> str:
     lines += ["", f"Cost of grounding (grounded / plain p95): {ratio['grounding_p95_1']}× at 1 "
               f"conversation, {ratio['grounding_p95_10']}× at 10.", "",
               "| process | RSS after warm-up (MB) | start to ready (s) |", "| --- | ---: | ---: |"]
-    for p in ("rasa", "actions"):
-        lines.append(f"| {p} | {results['rss_mb'][p]} | {results['ready_s'][p]} |")
+    for p in ("rasa", "actions", "web"):
+        lines.append(f"| {p} | {results['rss_mb'].get(p)} | {results['ready_s'].get(p)} |")
     tr, ix = results["train_s"], results["index"]
     lines += ["", f"`rasa train` from scratch {tr['scratch']} s; after a one-line NLU change "
               f"{tr['retrain']} s.",

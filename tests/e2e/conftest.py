@@ -41,7 +41,7 @@ def stack(kb, index_dir, tmp_path_factory, free_port, botframework):
         "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
         "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
         "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
-        # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper.py
+        # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper_conversations.py
         "REFLECTION_FOLLOWUPS": "false",
         "TEAMS_APP_ID": botframework.app_id, "TEAMS_APP_PASSWORD": botframework.password,
         "TEAMS_TENANT_ID": botframework.tenant,

@@ -39,7 +39,7 @@ def faulty(kb, index_dir, tmp_path_factory, free_port):
         "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
         "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
         "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
-        # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper.py
+        # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper_conversations.py
         "REFLECTION_FOLLOWUPS": "false",
         "ACTION_TIMEOUT_S": str(ACTION_TIMEOUT_S), "RETENTION_DAYS": "30",
     })
