@@ -36,7 +36,7 @@ class Settings:
     index_dir: str = "var/index"
     tracker_db: str = "var/tracker.db"
     # The app store (finished reflections): default sqlite var/praxis.db; or a SQLAlchemy URL,
-    # e.g. postgresql+psycopg://praxis:...@db/praxis.
+    # e.g. postgresql+psycopg2://praxis:...@db/praxis (psycopg2: both environments have it).
     database_url: str = ""
     # A follow-up question for a purely descriptive answer, a nudge for a vague next step; and
     # the depth estimate behind the follow-ups and the summary's "where it went deeper".

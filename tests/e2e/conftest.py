@@ -35,12 +35,24 @@ def botframework(free_port):
 
 
 @pytest.fixture(scope="session")
-def stack(kb, index_dir, tmp_path_factory, free_port, botframework):
-    settings = config.load(environ={
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
-        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
+def stack_settings(index_dir, tmp_path_factory, free_port):
+    """Settings for a stack of a test's own: free ports, its own conversations and app store,
+    the test index; ``env`` adds or overrides settings."""
+
+    def make(**env: str) -> config.Settings:
+        return config.load(environ={
+            "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+            "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
+            "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
+            "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
+            **env})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def stack(kb, stack_settings, tmp_path_factory, botframework):
+    settings = stack_settings(**{
         # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper_conversations.py
         "REFLECTION_FOLLOWUPS": "false",
         "TEAMS_APP_ID": botframework.app_id, "TEAMS_APP_PASSWORD": botframework.password,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from praxis import config
 from praxis.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +23,8 @@ CONCRETE = "I will email my head of service by Friday to ask for ten minutes at 
 
 
 @pytest.fixture(scope="module")
-def deep(kb, index_dir, tmp_path_factory, free_port):
-    settings = config.load(environ={
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
-        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
-    })
+def deep(kb, stack_settings, tmp_path_factory):
+    settings = stack_settings()  # the follow-ups on, as by default
     with Stack(settings, log_dir=tmp_path_factory.mktemp("logs")) as stack:
         yield stack
 

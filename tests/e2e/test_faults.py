@@ -14,7 +14,6 @@ import time
 import pytest
 import requests
 
-from praxis import config
 from praxis.config import ROOT
 from praxis.stack import Stack, model_file
 
@@ -33,16 +32,9 @@ ANSWERS = [
 
 
 @pytest.fixture(scope="module")
-def faulty(kb, index_dir, tmp_path_factory, free_port):
-    settings = config.load(environ={
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
-        "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
-        # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper_conversations.py
-        "REFLECTION_FOLLOWUPS": "false",
-        "ACTION_TIMEOUT_S": str(ACTION_TIMEOUT_S), "RETENTION_DAYS": "30",
-    })
+def faulty(kb, stack_settings, tmp_path_factory):
+    settings = stack_settings(ACTION_TIMEOUT_S=str(ACTION_TIMEOUT_S), RETENTION_DAYS="30",
+                              REFLECTION_FOLLOWUPS="false")  # fixed paths through the form
     assert model_file(settings).exists()
     s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
     s.start()

@@ -50,7 +50,7 @@ def cluster(kb, index_dir, tmp_path_factory, free_port, backing):
               "DB_USER": pg.user, "DB_PASSWORD": pg.password,
               "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
               "REDIS_PASSWORD": redis.password, "SESSION_SECRET": secrets.token_hex(16),
-              "DATABASE_URL": f"postgresql://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.db}",
+              "DATABASE_URL": f"postgresql+psycopg2://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.db}",
               "REFLECTION_FOLLOWUPS": "false"}
     stacks = [Stack(config.load(environ={**common, "RASA_PORT": str(free_port()),
                                          "ACTION_PORT": str(free_port()),
