@@ -4,6 +4,8 @@ own: every read is by this conversation's sender id and channel."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -46,8 +48,8 @@ class JournalAction(PraxisAction, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            self.answer(dispatcher, tracker, owner_of(tracker))
+        try:  # the database is read off the server's event loop
+            await asyncio.to_thread(self.answer, dispatcher, tracker, owner_of(tracker))
         except SQLAlchemyError:
             dispatcher.utter_message(text=UNAVAILABLE)
         return []
@@ -92,8 +94,9 @@ class ActionJournalOpen(JournalAction):
         return "action_journal_open"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, owner: Owner) -> None:
-        raw = entity(tracker, "reflection_id")
-        row = reflections.one(owner, int(raw), self.settings) if raw and raw.isdigit() else None
+        raw = str(entity(tracker, "reflection_id") or "")
+        row = (reflections.one(owner, int(raw), self.settings)
+               if re.fullmatch(r"[0-9]{1,9}", raw) else None)
         if row is None:
             dispatcher.utter_message(text="I can't find that reflection in your journal. Say "
                                      "\"my journal\" to see the ones you have.")

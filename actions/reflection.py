@@ -8,6 +8,7 @@ to what the practitioner wrote, or said plainly to go beyond the report.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from datetime import datetime, timezone
@@ -352,5 +353,5 @@ class ActionCloseReflection(PraxisAction):
                      {"title": "No, that's all for now", "payload": "/deny"}],
         )
         if current_theme(tracker) is not None:
-            self.keep(tracker, dispatcher)
+            await asyncio.to_thread(self.keep, tracker, dispatcher)
         return reset_events()

@@ -64,6 +64,12 @@ def forget_reflections(where: str, value: Any) -> int:
         engine.dispose()
 
 
+def _postgres() -> bool:
+    from praxis import config
+
+    return config.get().store_url.startswith("postgresql")
+
+
 def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
     """Delete the conversations whose last event is older than ``days``, and the reflections
     finished before then; how many conversations."""
@@ -73,8 +79,8 @@ def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
     from rasa.core.tracker_store import SQLTrackerStore
 
     cutoff = (now or time.time()) - days * 86400
-    forget_reflections("finished_at < :value",
-                       dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).replace(tzinfo=None))
+    when = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)
+    forget_reflections("finished_at < :value", when if _postgres() else when.replace(tzinfo=None))
     store = _innermost(agent.tracker_store)
     if not isinstance(store, SQLTrackerStore):
         return 0

@@ -54,8 +54,8 @@ class Settings:
     redis_port: int = 6379
     redis_password: str = ""
     # Seconds a conversation's lock lives: the longest another instance waits for a conversation
-    # whose instance died during a turn.
-    lock_lifetime_s: int = 20
+    # whose instance died during a turn (at least 3 x ACTION_TIMEOUT_S + 5: a live turn keeps it).
+    lock_lifetime_s: int = 30
     model_dir: str = "models"
     retrieval_method: str = "hybrid"  # dense | bm25 | hybrid (see bench/results.md)
     # A question is answered when its best passage scores at least REPORT_THRESHOLD (cosine) and

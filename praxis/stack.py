@@ -41,7 +41,9 @@ def rasa_environment(settings: config.Settings) -> dict[str, str]:
         TRACKER_DB=str(tracker),
         RASA_TELEMETRY_ENABLED="false",
         SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES),  # larger bodies get a 413
-        TICKET_LOCK_LIFETIME=str(settings.lock_lifetime_s),
+        # long enough for a turn's remote actions (up to three) to time out one after another
+        TICKET_LOCK_LIFETIME=str(max(settings.lock_lifetime_s,
+                                     int(3 * settings.action_timeout_s) + 5)),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONWARNINGS="ignore::DeprecationWarning",

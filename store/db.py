@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from praxis import config
@@ -25,6 +25,8 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # instances starting together: one at a time
+            connection.execute(text("SELECT pg_advisory_xact_lock(7734201)"))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 
@@ -36,7 +38,11 @@ def sessions(settings: config.Settings | None = None) -> sessionmaker[Session]:
     with _lock:
         if url not in _engines:
             engine = create_engine(url, pool_pre_ping=True)
-            migrate(engine)
+            try:
+                migrate(engine)
+            except Exception:
+                engine.dispose()
+                raise
             _engines[url] = sessionmaker(engine, expire_on_commit=False)
         return _engines[url]
 

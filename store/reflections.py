@@ -23,7 +23,14 @@ class Owner:
 
 def save(owner: Owner, theme: str, answers: dict[str, str], findings: list[str],
          deeper: list[str], markdown: str, settings: config.Settings | None = None) -> int:
+    """Keep a finished reflection; the same one twice (a turn sent again after a fault) is
+    kept once."""
     with session(settings) as s:
+        same = s.scalars(select(Reflection).where(
+            Reflection.sender_id == owner.sender_id, Reflection.channel == owner.channel,
+            Reflection.theme == theme).order_by(Reflection.id.desc()).limit(1)).first()
+        if same is not None and same.answers == answers:
+            return same.id
         row = Reflection(sender_id=owner.sender_id, channel=owner.channel, theme=theme,
                          answers=answers, findings=findings, deeper=deeper, markdown=markdown,
                          finished_at=datetime.now(timezone.utc))

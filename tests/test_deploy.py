@@ -61,9 +61,13 @@ def test_the_dockerfile_builds_the_three_images_the_manifests_run():
     assert '"--endpoints", "endpoints.scale.yml"' in dockerfile
     assert '"python", "-m", "praxis.action_server"' in dockerfile
     assert '"python", "-m", "web"' in dockerfile
-    for copied in re.findall(r"^COPY (?!--)(\S+)", dockerfile, re.M):
-        for path in copied.split():
-            assert (ROOT / path).exists(), path
+    copied = re.findall(r"^COPY (?!--)(\S+)", dockerfile, re.M)
+    for path in copied:
+        assert (ROOT / path).exists(), path
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    packages = re.search(r'include = \[([^\]]*)\]', pyproject).group(1)
+    for package in re.findall(r'"(\w+)\*"', packages):  # every package the images install
+        assert package in copied, f"the Dockerfile does not copy {package}/"
 
 
 def test_kubernetes_manifests_are_consistent():

@@ -52,35 +52,46 @@ class ConnectorKeys:
         self.session = session
         self.keys: dict[str, jwt.PyJWK] = {}
         self.endorsements: dict[str, list[str]] = {}
-        self.fetched_at = 0.0
+        self.fetched_at = float("-inf")  # the last fetch that worked
+        self.tried_at = float("-inf")  # the last fetch tried, at most every few seconds
         self.lock = asyncio.Lock()
 
     async def key(self, kid: str) -> tuple[jwt.PyJWK, list[str]]:
-        stale = time.monotonic() - self.fetched_at > KEYS_MAX_AGE_S
-        if stale or kid not in self.keys:
-            await self.refresh(force=stale)
+        if self._stale() or kid not in self.keys:
+            try:
+                await self.refresh(kid)
+            except AuthError:
+                if kid not in self.keys:  # a known key still serves while the fetch fails
+                    raise
         if kid not in self.keys:
             raise AuthError("the token is signed by an unknown key")
         return self.keys[kid], self.endorsements.get(kid, [])
 
-    async def refresh(self, force: bool = False) -> None:
-        async with self.lock:
-            if not force and time.monotonic() - self.fetched_at < UNKNOWN_KEY_REFETCH_S:
+    def _stale(self) -> bool:
+        return time.monotonic() - self.fetched_at > KEYS_MAX_AGE_S
+
+    async def refresh(self, kid: str) -> None:
+        async with self.lock:  # one fetch at a time; the others then find it done
+            if not self._stale() and kid in self.keys:
                 return
+            if time.monotonic() - self.tried_at < UNKNOWN_KEY_REFETCH_S:
+                return
+            self.tried_at = time.monotonic()
             try:
                 metadata = await self._get_json(self.metadata_url)
                 jwks = await self._get_json(metadata["jwks_uri"])
+                items = jwks.get("keys", [])
             except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, TypeError,
-                    ValueError) as exc:
+                    AttributeError, ValueError) as exc:
                 logger.warning("could not fetch the Bot Connector's signing keys: %s", exc)
                 raise AuthError("the signing keys cannot be fetched now") from exc
             keys, endorsements = {}, {}
-            for item in jwks.get("keys", []):
+            for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict) or item.get("kty") != "RSA" or "kid" not in item:
                     continue
                 try:
                     keys[item["kid"]] = jwt.PyJWK(item, algorithm="RS256")
-                except jwt.PyJWKError:
+                except jwt.PyJWTError:  # a malformed key is left out
                     continue
                 endorsements[item["kid"]] = list(item.get("endorsements") or [])
             self.keys, self.endorsements = keys, endorsements

@@ -155,6 +155,9 @@ class PraxisSocketIO(SocketIOInput):
             known = sessions.valid(asked)
             session_id = asked if known else sessions.issue()
             if self.session_persistence:
+                for room in sio.rooms(sid, namespace=ns):  # one conversation per connection
+                    if room not in (sid, session_id):
+                        await sio.leave_room(sid, room, namespace=ns)
                 await sio.enter_room(sid, session_id, namespace=ns)
             await sio.emit("session_confirm", session_id, room=sid, namespace=ns)
             await sio.emit("limits", {"max_message_chars": limit}, room=sid, namespace=ns)
@@ -172,7 +175,7 @@ class PraxisSocketIO(SocketIOInput):
                 if agent is None:
                     raise DeletionNotSupported("the server is still starting")
                 await delete_conversation(agent, session_id)
-            except DeletionNotSupported:
+            except Exception:  # any fault: the user is told, and can try again
                 logger.exception("a conversation could not be deleted")
                 return await notice(sid, "Sorry, your conversation could not be deleted just "
                                     "now. Please try again, or ask your institution's Praxis "

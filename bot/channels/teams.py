@@ -43,7 +43,7 @@ from bot.channels.botframework import (
 from bot.channels.cards import activity_for
 from bot.channels.checks import CONTROL, RateLimiter, Refused
 from bot.channels.checks import message_text as checked_text
-from bot.privacy import DeletionNotSupported, delete_conversation
+from bot.privacy import delete_conversation
 from praxis import config
 
 logger = logging.getLogger(__name__)
@@ -161,6 +161,11 @@ class TeamsInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "configured": bool(self.settings.teams_app_id)})
 
+        @bp.listener("after_server_stop")
+        async def close(_app: Any, _loop: Any) -> None:
+            if self._session is not None:
+                await self._session.close()
+
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not self.settings.teams_app_id:
@@ -234,7 +239,7 @@ class TeamsInput(InputChannel):
             return False
         try:
             await delete_conversation(request.app.ctx.agent, sender_key(activity))
-        except DeletionNotSupported:
+        except Exception:  # any fault: the user is told, and can try again
             logger.exception("a Teams conversation could not be deleted")
             await self._notice(out, "Sorry, your conversation could not be deleted just now. "
                                "Please try again later.")

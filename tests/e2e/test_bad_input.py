@@ -6,6 +6,7 @@ and Teams entry points have the same checks: tests/e2e/test_socketio.py, test_te
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 
 import pytest
@@ -84,6 +85,14 @@ def test_invalid_utf8_inside_a_message_is_refused_or_replaced_never_stored_raw(s
                                                                          "surrogatepass")
     r = post(stack, data=body, headers={"Content-Type": "application/json"})
     assert r.status_code in (200, 400)
+    with sqlite3.connect(stack.settings.path(stack.settings.tracker_db)) as db:
+        stored = [row[0] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,))]
+    assert len(stored) == (r.status_code == 200)
+    for data in stored:  # valid text only: the broken sequence replaced, the rest kept
+        text = json.loads(data)["text"]
+        text.encode("utf-8")
+        assert text.startswith("caf") and text.endswith(" hello")
     still_answers(stack)
 
 

@@ -41,7 +41,10 @@ class PraxisChat extends HTMLElement {
   get storageKey() { return `praxis:session:${this.server}`; }
 
   connectedCallback() {
-    if (this.panel) return;
+    if (this.panel) {  // moved in the page: take up the conversation again
+      if (this.socket && !this.socket.connected) this.socket.connect();
+      return;
+    }
     this.build();
     this.applyTheme();
     this.setOpen(this.hasAttribute("open"), false);
@@ -135,7 +138,10 @@ class PraxisChat extends HTMLElement {
     });
     this.socket.on("session_confirm", (sessionId) => {
       const id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
-      if (id) localStorage.setItem(this.storageKey, id);
+      if (id) {
+        this.session = id;  // this connection's conversation, whatever other tabs do
+        localStorage.setItem(this.storageKey, id);
+      }
     });
     this.socket.on("limits", (limits) => {
       if (limits && Number.isFinite(limits.max_message_chars)) this.limit = limits.max_message_chars;
@@ -155,7 +161,8 @@ class PraxisChat extends HTMLElement {
     });
   }
 
-  sessionId() { return localStorage.getItem(this.storageKey); }
+  // The conversation to ask for on (re)connecting: this tab's, else the browser's latest.
+  sessionId() { return this.session || localStorage.getItem(this.storageKey); }
 
   retry() {
     this.setStatus("Connecting…");
@@ -179,6 +186,7 @@ class PraxisChat extends HTMLElement {
   }
 
   newConversation() {
+    this.session = null;
     localStorage.removeItem(this.storageKey);
     this.outbox = [];
     this.log.replaceChildren();
