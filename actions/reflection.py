@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import PraxisAction, ReportAccess
 from actions.citations import finding_name, message
+from actions.depth import Depth
 from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
 from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
@@ -208,12 +209,14 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                 return {slot: first, **done}
             text = text if slot == "next_step" else f"{first}\n\n{text}"
             result = {slot: text, **done}
+            depth = self._depth_of(slot, text)
         else:
             if is_skip(text) or len(text.split()) < MIN_WORDS:
                 dispatcher.utter_message(text="Could you say a little more? A sentence or two "
                                          "is plenty.")
                 return {slot: None}
-            followup = self._followup(slot, text, tracker)
+            depth = self._depth_of(slot, text)
+            followup = self._followup(slot, text, tracker, depth)
             if followup:
                 dispatcher.utter_message(text=followup, buttons=SKIP_BUTTON)
                 return {slot: None, FOLLOWUP_FOR: slot, FIRST_ANSWER: text,
@@ -223,28 +226,29 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
             cited = self.relate(text, dispatcher, tracker)
             if cited is not None:
                 result[CITED] = cited
-        note = self._deeper(slot, text)
+        note = deeper_note(STEP_LABELS[slot], text, depth) if depth else None
         if note:
             result[DEEPER] = list(tracker.get_slot(DEEPER) or []) + [note]
         return result
 
-    def _followup(self, slot: str, text: str, tracker: Tracker) -> str | None:
+    def _depth_of(self, slot: str, text: str) -> Depth | None:
+        """The answer's depth, estimated once (None where it is off or for the next step)."""
+        if not self.settings.depth_estimate or slot == "next_step":
+            return None
+        return self.depth.estimate(text)
+
+    def _followup(self, slot: str, text: str, tracker: Tracker,
+                  depth: Depth | None) -> str | None:
         """The one follow-up this answer gets, if any: a deeper question for an answer that only
         describes, a nudge for a vague next step. A rich answer gets none."""
-        s = self.settings
-        if not s.reflection_followups:
+        if not self.settings.reflection_followups:
             return None
         if slot == "next_step":
             check = check_step(text)
             return None if check.concrete else nudge(check)
-        if not s.depth_estimate or not self.depth.estimate(text).descriptive_only:
+        if depth is None or not depth.descriptive_only:
             return None
         return deepening_question(tracker.get_slot("theme") or "", text)
-
-    def _deeper(self, slot: str, text: str) -> str | None:
-        if not self.settings.depth_estimate or slot == "next_step":
-            return None
-        return deeper_note(STEP_LABELS[slot], text, self.depth.estimate(text))
 
     async def validate_answer_what(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 class ServiceMissing(RuntimeError):
-    pass
+    """A Debian package the scale-out tests need is not installed; the message names it."""
 
 
 def _binary(name: str) -> str:
