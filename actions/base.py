@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
+import numpy as np
 from rasa_sdk import Action
 
 from actions.depth import DepthEstimator
@@ -17,10 +19,12 @@ class ReportAccess:
 
     def __init__(self, retriever: Retriever | None = None,
                  settings: config.Settings | None = None,
-                 depth: DepthEstimator | None = None) -> None:
+                 depth: DepthEstimator | None = None,
+                 embed: Callable[[list[str]], np.ndarray] | None = None) -> None:
         self._retriever = retriever
         self._settings = settings
         self._depth = depth
+        self._embed = embed
 
     @property
     def retriever(self) -> Retriever:
@@ -37,6 +41,13 @@ class ReportAccess:
         if self._depth is None:
             self._depth = depth_estimator()
         return self._depth
+
+    @property
+    def embed(self) -> Callable[[list[str]], np.ndarray]:
+        """The knowledge base's embedder: texts to normalised vectors."""
+        if self._embed is None:
+            self._embed = knowledge_base().embedder.embed
+        return self._embed
 
 
 class PraxisAction(ReportAccess, Action, ABC):

@@ -174,3 +174,35 @@ def match_theme(text: str) -> Theme | None:
             return theme
     hits = [th for th in THEMES.values() if any(k in t for k in th.keywords)]
     return hits[0] if len(hits) == 1 else None
+
+
+@dataclass(frozen=True)
+class SessionPrompt:
+    """One prompt of a trainer's group session: a step of one of its themes, or its closing
+    question."""
+
+    index: int
+    theme: str  # the theme's key; "" for the closing question
+    step: str  # one of STEPS; "" for the closing question
+    label: str  # e.g. "Power dynamics: So what?"
+    text: str
+
+
+CLOSING_LABEL = "Closing question"
+
+
+def session_prompts(theme_keys: list[str] | tuple[str, ...],
+                    closing_question: str = "") -> list[SessionPrompt]:
+    """The prompts of a group session, in order: each theme's four steps, then the closing
+    question if there is one."""
+    prompts: list[SessionPrompt] = []
+    for key in theme_keys:
+        theme = THEMES[key]
+        for step in STEPS:
+            prompts.append(SessionPrompt(len(prompts), key, step,
+                                         f"{theme.title}: {STEP_LABELS[step]}",
+                                         theme.prompt(step)))
+    if closing_question.strip():
+        prompts.append(SessionPrompt(len(prompts), "", "", CLOSING_LABEL,
+                                     closing_question.strip()))
+    return prompts

@@ -4,15 +4,18 @@ Rasa 3.6's tracker stores have no delete. :func:`delete_conversation` removes ev
 one sender (SQL: the ``events`` rows; in memory: the tracker), under that sender's conversation
 lock so no turn is half-way through, and the sender's finished reflections from the app store
 (``store/``: its ``reflections`` table, reached here with plain SQL because the Rasa env has an
-older SQLAlchemy than the app store's). :func:`purge_older_than` deletes every conversation whose
+older SQLAlchemy than the app store's), with their places in trainers' group sessions.
+:func:`purge_older_than` deletes every conversation whose
 last event is older than ``RETENTION_DAYS`` days, and reflections finished before then;
 ``bot.channels.privacy`` runs it at start-up and then hourly inside the Rasa server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ async def delete_conversation(agent: Any, sender_id: str) -> int:
     store = _innermost(agent.tracker_store)
     async with agent.lock_store.lock(sender_id):
         deleted = forget_reflections("sender_id = :value", sender_id)
+        forget_group_places(sender_id)
         if isinstance(store, SQLTrackerStore):
             with store.session_scope() as session:
                 deleted += (session.query(store.SQLEvent)
@@ -47,8 +51,10 @@ async def delete_conversation(agent: Any, sender_id: str) -> int:
     raise DeletionNotSupported(f"deleting from {type(store).__name__} is not supported")
 
 
-def forget_reflections(where: str, value: Any) -> int:
-    """Delete the app store's reflections matching ``where`` (SQL with ``:value``)."""
+@contextlib.contextmanager
+def _store() -> Iterator[Any]:
+    """A connection to the app store, in one transaction (an engine of its own: the Rasa env's
+    SQLAlchemy cannot share the action server's)."""
     import sqlalchemy as sa
 
     from praxis import config
@@ -56,12 +62,34 @@ def forget_reflections(where: str, value: Any) -> int:
     engine = sa.create_engine(config.get().store_url)
     try:
         with engine.begin() as connection:
-            if not sa.inspect(connection).has_table("reflections"):
-                return 0  # no reflection was ever kept
-            return int(connection.execute(sa.text(f"DELETE FROM reflections WHERE {where}"),
-                                          {"value": value}).rowcount)
+            yield connection
     finally:
         engine.dispose()
+
+
+def forget_reflections(where: str, value: Any) -> int:
+    """Delete the app store's reflections matching ``where`` (SQL with ``:value``)."""
+    import sqlalchemy as sa
+
+    with _store() as connection:
+        if not sa.inspect(connection).has_table("reflections"):
+            return 0  # no reflection was ever kept
+        return int(connection.execute(sa.text(f"DELETE FROM reflections WHERE {where}"),
+                                      {"value": value}).rowcount)
+
+
+def forget_group_places(sender_id: str) -> int:
+    """Remove ``sender_id`` from every group session, with the answers they shared there."""
+    import sqlalchemy as sa
+
+    with _store() as connection:
+        if not sa.inspect(connection).has_table("participants"):
+            return 0
+        mine = "SELECT id FROM participants WHERE sender_id = :value"
+        connection.execute(sa.text(f"DELETE FROM shared_answers WHERE participant_id IN "
+                                   f"({mine})"), {"value": sender_id})
+        return int(connection.execute(sa.text("DELETE FROM participants WHERE sender_id = "
+                                              ":value"), {"value": sender_id}).rowcount)
 
 
 def _postgres() -> bool:

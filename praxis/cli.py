@@ -137,6 +137,28 @@ def cmd_teams_package(args: argparse.Namespace, settings: config.Settings) -> in
     return 0
 
 
+def cmd_trainer_password(args: argparse.Namespace, settings: config.Settings) -> int:
+    """Print a TRAINER_ACCOUNTS entry (name and Argon2id hash) for a new trainer's password."""
+    import getpass
+
+    from web.accounts import entry
+
+    password = (sys.stdin.readline().rstrip("\n") if args.stdin
+                else getpass.getpass(f"Password for {args.name}: "))
+    if not args.stdin and getpass.getpass("Once more: ") != password:
+        print("praxis: the two passwords differ", file=sys.stderr)
+        return 2
+    try:
+        line = entry(args.name, password)
+    except ValueError as exc:
+        print(f"praxis: {exc}", file=sys.stderr)
+        return 2
+    print(line)
+    print("Add it to TRAINER_ACCOUNTS in .env, in single quotes, with any other trainers' "
+          "entries separated by spaces; then restart Praxis.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="praxis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--privacy-url", help="privacy notice (https)")
     p.add_argument("--terms-url", help="terms of use (https)")
     p.set_defaults(func=cmd_teams_package)
+    p = sub.add_parser("trainer-password",
+                       help="make a trainer account's TRAINER_ACCOUNTS entry (hashed password)")
+    p.add_argument("name")
+    p.add_argument("--stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_trainer_password)
     p = sub.add_parser("rasa", help="run the Rasa CLI with Praxis's environment")
     p.add_argument("rasa_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_rasa)

@@ -5,6 +5,8 @@ Nothing else in Praxis reads the environment. ``.env.example`` lists the same na
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, fields
@@ -80,6 +82,13 @@ class Settings:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""
     ready_timeout_s: float = 180.0
+    # Trainers who may sign in to the dashboard (/trainer): NAME:HASH entries separated by spaces
+    # or new lines, each hash made by `praxis trainer-password NAME` (Argon2id). No default.
+    trainer_accounts: str = ""
+    session_code_hours: float = 12.0  # a group session's join code works this long at most
+    # Where the web app reaches the Rasa server to push a trainer's next prompt; default
+    # http://{host}:{rasa_port}.
+    rasa_internal_url: str = ""
     # Microsoft Teams (bot/channels/teams.py): the Azure Bot's app id and client secret, and its
     # tenant (single-tenant bots; empty: multi-tenant). Empty TEAMS_APP_ID: the channel is off.
     teams_app_id: str = ""
@@ -151,6 +160,31 @@ class Settings:
                 with os.fdopen(fd, "w") as f:
                     f.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
+
+    @property
+    def trainers(self) -> dict[str, str]:
+        """TRAINER_ACCOUNTS as {name: password hash}."""
+        out = {}
+        for entry in self.trainer_accounts.split():
+            name, sep, hashed = entry.partition(":")
+            if not sep or not name or not hashed.startswith("$argon2"):
+                raise SettingsError(f"TRAINER_ACCOUNTS: {entry[:24]!r}... is not NAME:HASH; "
+                                    "make one with `praxis trainer-password NAME`")
+            out[name] = hashed
+        return out
+
+    @property
+    def rasa_push_url(self) -> str:
+        return (self.rasa_internal_url or f"http://{self.host}:{self.rasa_port}").rstrip("/")
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for one purpose (the trainer cookie, the push token), from the session key."""
+        return hmac.new(self.session_key(), purpose.encode(), hashlib.sha256).digest()
+
+    @property
+    def group_push_token(self) -> str:
+        """What the web app shows the Rasa server to push a trainer's next prompt."""
+        return self.derived_key("group push").hex()
 
     @property
     def action_url(self) -> str:

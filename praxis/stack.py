@@ -191,6 +191,17 @@ class Stack:
         self.stop()
 
 
+def trainer_hint(settings: config.Settings) -> str:
+    """How to make a trainer account, when there is none (there is no default password)."""
+    try:
+        if settings.trainers:
+            return ""
+    except config.SettingsError as exc:
+        return f"  ({exc})"
+    return ("  (no trainer account yet: `.venv/bin/praxis trainer-password NAME`, then add "
+            "the line to TRAINER_ACCOUNTS in .env)")
+
+
 def serve(settings: config.Settings | None = None) -> int:
     """Start everything, say how to chat, and run until Ctrl-C or SIGTERM."""
     stack = Stack(settings)
@@ -213,6 +224,7 @@ def serve(settings: config.Settings | None = None) -> int:
     print(
         "\nPraxis is ready.\n"
         f"  Chat in a browser:   {s.web_base_url}/\n"
+        f"  Trainer dashboard:   {s.web_base_url}/trainer{trainer_hint(s)}\n"
         "  Chat in a terminal:  .venv/bin/praxis chat\n"
         f"  REST webhook:        {s.rasa_base_url}/webhooks/rest/webhook\n"
         f"  Logs:                {stack.rasa.log_path.parent}/\n"

@@ -1,17 +1,23 @@
-"""The web app: ``/`` (a demo page with the widget open), ``/widget.js`` and ``/health``."""
+"""The web app: ``/`` (a demo page with the widget open), ``/widget.js``, ``/health``, and the
+trainer's dashboard under ``/trainer`` (``web.trainer``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from praxis import config
 from praxis.config import ROOT
+from web.trainer import Trainer, store_unavailable
 
 WIDGET = ROOT / "var" / "web" / "praxis-widget.js"
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -53,5 +59,27 @@ def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[
-        Route("/", index), Route("/widget.js", widget_js), Route("/health", health)])
+    def dashboard_security() -> dict[str, str]:
+        return {**SECURITY_HEADERS, "Content-Security-Policy": (
+            "default-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")}
+
+    async def error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if request.url.path.startswith("/trainer") and "text/html" in request.headers.get(
+                "accept", "") and exc.status_code in (400, 403, 404):
+            html = TEMPLATES.get_template("trainer_error.html").render(
+                status=exc.status_code, message=exc.detail)
+            return HTMLResponse(html, status_code=exc.status_code,
+                                headers=dashboard_security())
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    trainer = Trainer(settings, TEMPLATES, dashboard_security)
+    return Starlette(
+        routes=[Route("/", index), Route("/widget.js", widget_js), Route("/health", health),
+                *trainer.routes()],
+        middleware=[Middleware(SessionMiddleware,
+                               secret_key=settings.derived_key("trainer cookie").hex(),
+                               session_cookie="praxis_trainer", max_age=12 * 3600,
+                               same_site="strict", path="/trainer")],
+        exception_handlers={HTTPException: error, SQLAlchemyError: store_unavailable})

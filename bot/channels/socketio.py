@@ -62,7 +62,7 @@ def bot_message(message: dict[str, Any]) -> dict[str, Any]:
 def history(events: list[Any]) -> list[dict[str, Any]]:
     """The conversation since its last restart, as the widget shows it. A button's payload is
     shown as the button's title; other slash commands (the widget's opening ``/greet``) are
-    left out."""
+    left out, and so are events from outside (a trainer's next prompt)."""
     shown: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
     for event in events:
@@ -73,7 +73,8 @@ def history(events: list[Any]) -> list[dict[str, Any]]:
             if message:
                 titles = {b["payload"]: b["title"] for b in message.get("quick_replies", [])}
                 shown.append({"from": "bot", **message})
-        elif isinstance(event, UserUttered) and event.text:
+        elif (isinstance(event, UserUttered) and event.text
+              and not (event.metadata or {}).get("is_external")):  # e.g. a trainer's push
             text = titles.get(event.text, event.text)
             if not text.startswith("/"):
                 shown.append({"from": "user", "text": text})

@@ -94,6 +94,15 @@ def well_formed(activity: Any) -> bool:
             and isinstance(activity.get("recipient"), dict))
 
 
+def reference_of(activity: dict[str, Any]) -> dict[str, Any]:
+    """What a proactive message into the activity's conversation needs: the service, the
+    conversation and the bot. The user's own ids are left out."""
+    return {"serviceUrl": activity["serviceUrl"],
+            "conversation": {"id": activity["conversation"]["id"]},
+            "recipient": activity.get("recipient") or {},
+            "channelId": activity.get("channelId", "msteams")}
+
+
 class TeamsOutput(OutputChannel):
     """Replies to one incoming activity, in its conversation, threaded to it."""
 
@@ -213,7 +222,8 @@ class TeamsInput(InputChannel):
                     await on_new_message(UserMessage(
                         text, out, sender_key(activity), input_channel=self.name(),
                         metadata={"conversation_type": activity["conversation"].get(
-                            "conversationType", "personal")}))
+                            "conversationType", "personal"),
+                            "reference": reference_of(activity)}))
                 except Exception:
                     logger.exception("a Teams turn failed")
                     return response.json({"error": "the reply could not be sent"}, status=502)
@@ -256,3 +266,13 @@ class TeamsInput(InputChannel):
 
     def get_output_channel(self) -> OutputChannel | None:
         return None  # replies need the activity they answer
+
+    def output_for(self, reference: dict[str, Any]) -> TeamsOutput | None:
+        """An output that posts into the conversation ``reference`` names (from a message's
+        metadata, :func:`reference_of`), not as a reply: a proactive message."""
+        if not (self.settings.teams_app_id and isinstance(reference, dict)
+                and isinstance(reference.get("conversation"), dict)
+                and reference.get("serviceUrl")):
+            return None
+        _, connector = self._clients()
+        return TeamsOutput(connector, {**reference, "from": {}})

@@ -2,8 +2,9 @@
 //
 // Attributes: server (the Rasa server's URL), chat-title, accent (a CSS colour for the header and
 // buttons), accent-text (the colour of text on it; chosen for contrast when left out), open (start
-// opened). It speaks to Rasa's socket.io channel with a session id kept in localStorage, so a
-// reload or a dropped connection resumes the same conversation and shows its history again.
+// opened), session-code (a trainer's group session to join; a page opened with ?session=CODE
+// joins it too). It speaks to Rasa's socket.io channel with a session id kept in localStorage, so
+// a reload or a dropped connection resumes the same conversation and shows its history again.
 import { io } from "socket.io-client";
 import css from "./style.css";
 import { botContent, el } from "./render.js";
@@ -40,6 +41,13 @@ class PraxisChat extends HTMLElement {
   get server() { return (this.getAttribute("server") || window.location.origin).replace(/\/$/, ""); }
   get storageKey() { return `praxis:session:${this.server}`; }
 
+  // The group session code given by the page (attribute or ?session=), if it looks like one.
+  get joinCode() {
+    const code = this.getAttribute("session-code")
+      || new URLSearchParams(window.location.search).get("session") || "";
+    return /^[A-Za-z0-9][A-Za-z0-9 -]{5,15}$/.test(code) ? code.trim() : "";
+  }
+
   connectedCallback() {
     if (this.panel) {  // moved in the page: take up the conversation again
       if (this.socket && !this.socket.connected) this.socket.connect();
@@ -47,7 +55,7 @@ class PraxisChat extends HTMLElement {
     }
     this.build();
     this.applyTheme();
-    this.setOpen(this.hasAttribute("open"), false);
+    this.setOpen(this.hasAttribute("open") || Boolean(this.joinCode), false);
     this.connect();
   }
 
@@ -180,7 +188,12 @@ class PraxisChat extends HTMLElement {
     this.lockOldChoices();
     this.ready = true;
     const waiting = this.outbox.splice(0);
-    if (!messages.length && !waiting.length) this.emit(GREETING);
+    const code = this.joinCode;
+    const joined = `praxis:joined:${this.server}:${this.session}:${code}`;
+    if (code && !sessionStorage.getItem(joined)) {  // once per conversation and tab
+      sessionStorage.setItem(joined, "1");
+      this.emit(`/join_session${JSON.stringify({ session_code: code })}`);
+    } else if (!messages.length && !waiting.length) this.emit(GREETING);
     for (const m of waiting) { this.showUser(m.shown); this.emit(m.payload); }
     this.scrollDown();
   }

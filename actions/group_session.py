@@ -1,0 +1,313 @@
+"""A participant's side of a trainer's group session: joining with a code, consent, the prompts,
+and changing one's mind.
+
+``group_form`` asks, once, whether answers may be shown to the trainer anonymously (the default
+is private), then the session's prompts (``actions.themes.session_prompts``). Self-paced, it
+moves through them in order; trainer-paced, it waits after each answer until the trainer
+releases the next prompt, which arrives as the ``group_next`` intent pushed by the Rasa server
+(``bot/channels/group.py``). Each answer is related to the report like a solo reflection's; it
+is stored for the trainer only when the participant shares (``store.group_sessions``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.base import PraxisAction, ReportAccess
+from actions.citations import finding_name, message
+from actions.journal import entity, owner_of
+from actions.reflection import MIN_WORDS, reset_events
+from actions.themes import THEMES, SessionPrompt, session_prompts
+from knowledge.chunking import Chunk
+from store import group_sessions
+from store.group_sessions import JoinRefused, Place
+
+ACTIVE, CONSENT, ANSWER = "group_active", "group_consent", "group_answer"
+UNAVAILABLE = "Sorry, I can't reach the session just now. Please try again in a minute."
+SHARE_WORDS = re.compile(r"\b(yes|yeah|yep|share|sharing|ok|okay|sure|fine|happy to)\b", re.I)
+NO_WORDS = re.compile(r"\b(no|not|don'?t|private|rather not)\b", re.I)
+
+
+def prompts_of(place: Place) -> list[SessionPrompt]:
+    return session_prompts(place.themes, place.closing_question)
+
+
+def wants_to_share(tracker: Tracker, text: str) -> bool:
+    """Consent is a clear yes: the Yes button, or yes-words with no no-words. Anything else
+    keeps the answers private."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if text.startswith("/"):
+        return text.startswith("/affirm")
+    if intent == "deny" or NO_WORDS.search(text):
+        return False
+    return intent == "affirm" or bool(SHARE_WORDS.search(text))
+
+
+def sharing_note(shares: bool) -> str:
+    if shares:
+        return ("Thank you. Your answers will be shown to your trainer as a numbered "
+                "participant, never with your name. Say \"keep my answers private\" at any "
+                "time to stop, or \"withdraw my answer\" to take one back.")
+    return ("Your answers stay private: your trainer sees only how far you have got. Say "
+            "\"share my answers\" if you change your mind.")
+
+
+class GroupAction(PraxisAction, ABC):
+    """Reads and writes the session off the event loop, and says so plainly when the store
+    cannot be reached. Abstract: each subclass does one job."""
+
+    async def store(self, dispatcher: CollectingDispatcher, call: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(call, *args, self.settings)
+        except SQLAlchemyError:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return None
+
+
+class ActionJoinSession(GroupAction):
+    """Join the session whose code the participant typed ("join ABCD2345") or followed a link
+    with; a wrong, ended or expired code is refused with the reason."""
+
+    def name(self) -> str:
+        return "action_join_session"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        code = entity(tracker, "session_code")
+        if not code:
+            dispatcher.utter_message(text="To join your trainer's session, type \"join\" and "
+                                     "the code they gave you, for example \"join ABCD2345\".")
+            return [SlotSet(ACTIVE, False)]
+        try:
+            place = await asyncio.to_thread(group_sessions.join, str(code), owner_of(tracker),
+                                            self.settings)
+        except JoinRefused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return [SlotSet(ACTIVE, False)]
+        except SQLAlchemyError:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return [SlotSet(ACTIVE, False)]
+        pacing = ("Your trainer releases each prompt in turn" if place.trainer_paced
+                  else "You go through the prompts at your own pace")
+        n = len(prompts_of(place))
+        dispatcher.utter_message(text=f"Welcome to “{place.title}”. {pacing} ({n} prompts in "
+                                 f"all). To your trainer you are Participant {place.number}.")
+        consent = None if place.shares is None else ("share" if place.shares else "private")
+        return [*reset_events(), SlotSet(ACTIVE, True), SlotSet(CONSENT, consent),
+                SlotSet(ANSWER, None)]
+
+
+class ActionAskGroupConsent(PraxisAction):
+    def name(self) -> str:
+        return "action_ask_group_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text="Before we start: may your answers in this session be shown to your trainer, "
+            "anonymously? They would appear as a numbered participant, never with your name, "
+            "grouped with the others'. If you say no, they stay private and the trainer sees "
+            "only how far you have got. You can change your mind at any time.",
+            buttons=[{"title": "Yes, share anonymously", "payload": "/affirm"},
+                     {"title": "No, keep them private", "payload": "/deny"}])
+        return []
+
+
+class ActionAskGroupAnswer(GroupAction):
+    """The participant's current prompt; the first prompt of a theme quotes its finding."""
+
+    def name(self) -> str:
+        return "action_ask_group_answer"
+
+    def theme_finding(self, prompt: SessionPrompt) -> Chunk | None:
+        if not prompt.theme or prompt.step != "answer_what":
+            return None
+        return self.retriever.section(THEMES[prompt.theme].section)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        place = await self.store(dispatcher, group_sessions.place, owner_of(tracker))
+        if place is None:
+            return []
+        if place.prompt is None:
+            dispatcher.utter_message(text=waiting_text(place))
+            return []
+        prompt = prompts_of(place)[place.prompt]
+        head = f"**Prompt {prompt.index + 1} · {prompt.label}** "
+        chunk = self.theme_finding(prompt)
+        if chunk is not None:
+            dispatcher.utter_message(**message("The report finds: ", chunk,
+                                               f"\n\n{head}{prompt.text}"))
+        else:
+            dispatcher.utter_message(text=f"{head}{prompt.text}")
+        return []
+
+
+def waiting_text(place: Place) -> str:
+    if place.ended:
+        return f"“{place.title}” has ended. Thank you for taking part."
+    if place.done:
+        return (f"That was the last prompt of “{place.title}”. Thank you for taking part; "
+                "your trainer will close the session.")
+    return ("Thank you, your answer is in. The next prompt will appear here when your trainer "
+            "moves on.")
+
+
+class ValidateGroupForm(ReportAccess, FormValidationAction):
+    def name(self) -> str:
+        return "validate_group_form"
+
+    async def validate_group_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value in ("share", "private"):  # already decided in this session
+            return {CONSENT: value}
+        shares = wants_to_share(tracker, str(value or ""))
+        try:
+            await asyncio.to_thread(group_sessions.set_sharing, owner_of(tracker), shares,
+                                    self.settings)
+        except SQLAlchemyError:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return {CONSENT: None}
+        dispatcher.utter_message(text=sharing_note(shares))
+        return {CONSENT: "share" if shares else "private"}
+
+    async def validate_group_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = str(value or "").strip()
+        owner = owner_of(tracker)
+        try:
+            place = await asyncio.to_thread(group_sessions.place, owner, self.settings)
+            if place is None or place.prompt is None:  # ended, or waiting for the trainer
+                if place is not None:
+                    dispatcher.utter_message(text=waiting_text(place))
+                return {ANSWER: text or "-", **({} if place else {ACTIVE: False})}
+            if len(text.split()) < MIN_WORDS:
+                dispatcher.utter_message(text="Could you say a little more? A sentence or two "
+                                         "is plenty.")
+                return {ANSWER: None}
+            findings, passage, chunk = self.ground(text)
+            vector = [round(float(x), 5) for x in self.embed([text])[0]]
+            new, kept = await asyncio.to_thread(group_sessions.record, owner, place.prompt, text,
+                                                vector, findings, passage, self.settings)
+        except SQLAlchemyError:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return {ANSWER: None}
+        buttons = ([{"title": "Withdraw this answer",
+                     "payload": f'/group_withdraw{{"answer_id":"{kept}"}}'}] if kept else [])
+        if chunk is not None:
+            dispatcher.utter_message(**message(
+                f"Thank you. This connects with {finding_name(chunk)}: ", chunk),
+                buttons=buttons)
+        else:
+            dispatcher.utter_message(text="Thank you. That goes beyond what the report summary "
+                                     "covers.", buttons=buttons)
+        return {ANSWER: None if new.prompt is not None else text}
+
+    def ground(self, text: str) -> tuple[list[str], str, Chunk | None]:
+        """The key findings an answer touches, its closest passage's id, and that passage."""
+        hits = [h for h in self.retriever.search(text, k=3)
+                if h.chunk.kind == "passage" and h.score >= self.settings.grounding_threshold]
+        sections = {t.section for t in THEMES.values()}
+        findings = list(dict.fromkeys(h.chunk.section for h in hits
+                                      if h.chunk.section in sections))
+        best = hits[0].chunk if hits else None
+        return findings, best.chunk_id if best else "", best
+
+
+class ActionGroupWait(GroupAction):
+    """After the last answer the form takes: wait for the trainer, or the end."""
+
+    def name(self) -> str:
+        return "action_group_wait"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        place = await self.store(dispatcher, group_sessions.place, owner_of(tracker))
+        if place is not None and tracker.get_slot(ANSWER) != "-":
+            dispatcher.utter_message(text=waiting_text(place))
+        return [SlotSet(ANSWER, None)]
+
+
+class ActionGroupNext(GroupAction):
+    """The trainer released the next prompt: clear the last answer so the form asks it."""
+
+    def name(self) -> str:
+        return "action_group_next"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        return [SlotSet(ANSWER, None)]
+
+
+class ActionGroupSharing(GroupAction):
+    """"Share my answers" / "keep my answers private"."""
+
+    def name(self) -> str:
+        return "action_group_sharing"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        shares = intent == "group_share"
+        owner = owner_of(tracker)
+        place = await self.store(dispatcher, group_sessions.place, owner)
+        if place is None:
+            dispatcher.utter_message(text="You're not in a group session. Your trainer can give "
+                                     "you a code to join one (\"join ABCD2345\").")
+            return []
+        removed = await self.store(dispatcher, group_sessions.set_sharing, owner, shares)
+        if removed is None:
+            return []
+        note = sharing_note(shares)
+        if removed:
+            note += (f" I removed the {removed} answer{'s' if removed > 1 else ''} you had "
+                     "shared.")
+        dispatcher.utter_message(text=note)
+        return [SlotSet(CONSENT, "share" if shares else "private")]
+
+
+class ActionGroupWithdraw(GroupAction):
+    """Take back one shared answer (the one a button names, or the latest)."""
+
+    def name(self) -> str:
+        return "action_group_withdraw"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        raw = str(entity(tracker, "answer_id") or "")
+        answer_id = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
+        done = await self.store(dispatcher, group_sessions.withdraw, owner_of(tracker),
+                                answer_id)
+        if done is None:
+            return []
+        dispatcher.utter_message(
+            text="Done: that answer is no longer shown to your trainer." if done else
+            "There's no shared answer of yours to withdraw.")
+        return []
+
+
+class ActionGroupLeave(GroupAction):
+    """Leave the session: the participant's place and shared answers are removed."""
+
+    def name(self) -> str:
+        return "action_group_leave"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        left = await self.store(dispatcher, group_sessions.leave, owner_of(tracker))
+        if left is None:
+            return []
+        dispatcher.utter_message(
+            text="You've left the session, and anything you shared in it was removed. Say "
+            "\"start a reflection\" for one of your own." if left else
+            "You're not in a group session.")
+        return [SlotSet(ACTIVE, False), SlotSet(CONSENT, None), SlotSet(ANSWER, None)]

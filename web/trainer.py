@@ -1,0 +1,292 @@
+"""The trainer's dashboard: sign in, create a group session, run it live, export it, delete it.
+
+Every page and call but the sign-in needs a signed-in trainer (a signed, HTTP-only, same-site
+cookie), and every change is a POST carrying the page's CSRF token. A trainer reaches only their
+own sessions: another trainer's gets 403. The dashboard refreshes itself by fetching its live
+part (``/live``) every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import qrcode
+from jinja2 import Environment
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from actions.themes import THEMES, session_prompts
+from praxis import config
+from store import group_sessions
+from store.group_sessions import NotFound, NotYours
+from web import accounts, summary
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+MAX_TITLE = 200
+MAX_CLOSING = 500
+REFRESH_S = 3
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Trainer:
+    """The dashboard's routes, over one settings object and template environment."""
+
+    def __init__(self, settings: config.Settings, templates: Environment,
+                 security: Callable[[], dict[str, str]]) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.security = security
+        self.throttle = accounts.Throttle()
+        try:
+            self.accounts = settings.trainers
+        except config.SettingsError as exc:
+            logger.error("%s", exc)
+            self.accounts = {}
+
+    # ---- plumbing
+    def page(self, name: str, request: Request, status: int = 200, **values: Any) -> Response:
+        html = self.templates.get_template(name).render(
+            trainer=request.session.get("trainer"), csrf=self.csrf(request), **values)
+        return HTMLResponse(html, status_code=status,
+                            headers={**self.security(), "Cache-Control": "no-store"})
+
+    @staticmethod
+    def csrf(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(24)
+        return request.session["csrf"]
+
+    async def form(self, request: Request) -> FormData:
+        """The POSTed form, refused unless it carries this session's CSRF token."""
+        try:
+            form = await request.form(max_files=0, max_fields=50)
+        except Exception as exc:  # a body that is no form
+            raise HTTPException(400, "the request is not a form") from exc
+        token = form.get("csrf")
+        if not (isinstance(token, str) and secrets.compare_digest(
+                token, request.session.get("csrf", ""))):
+            raise HTTPException(403, "the form has expired: reload the page and try again")
+        return form
+
+    def signed_in(self, handler: Handler, page: bool = False) -> Handler:
+        """Only for a signed-in trainer; others are sent to sign in (a page) or get 401."""
+        async def wrapped(request: Request) -> Response:
+            name = request.session.get("trainer")
+            if name not in self.accounts:
+                request.session.pop("trainer", None)
+                if page:
+                    return RedirectResponse("/trainer", status_code=303)
+                return JSONResponse({"error": "sign in first"}, status_code=401)
+            return await handler(request)
+        return wrapped
+
+    async def mine(self, request: Request) -> Any:
+        try:
+            session_id = int(request.path_params["session_id"])
+        except ValueError as exc:
+            raise HTTPException(404, "no such session") from exc
+        try:
+            return await asyncio.to_thread(group_sessions.get, session_id,
+                                           request.session["trainer"], self.settings)
+        except NotFound as exc:
+            raise HTTPException(404, "no such session") from exc
+        except NotYours as exc:
+            raise HTTPException(403, "this session belongs to another trainer") from exc
+
+    def join_link(self, request: Request, code: str) -> str:
+        return f"{str(request.base_url).rstrip('/')}/?session={quote(code)}"
+
+    # ---- pages
+    async def home(self, request: Request) -> Response:
+        name = request.session.get("trainer")
+        if name not in self.accounts:
+            return self.page("trainer_login.html", request, accounts=bool(self.accounts))
+        rows = await asyncio.to_thread(group_sessions.for_trainer, name, self.settings)
+        return self.page("trainer_home.html", request, sessions=rows,
+                         themes=list(THEMES.values()), error=request.query_params.get("error"))
+
+    async def login(self, request: Request) -> Response:
+        form = await self.form(request)
+        name, password = str(form.get("name") or ""), str(form.get("password") or "")
+        keys = (f"name:{name}", f"client:{request.client.host if request.client else ''}")
+        wait = self.throttle.wait_s(*keys)
+        if wait:
+            return self.page("trainer_login.html", request, status=429,
+                             accounts=bool(self.accounts),
+                             error=f"Too many attempts. Try again in {int(wait // 60) + 1} "
+                                   "minutes.")
+        ok = await asyncio.to_thread(accounts.verify, self.accounts, name, password)
+        if not ok:
+            self.throttle.failed(*keys)
+            return self.page("trainer_login.html", request, status=401,
+                             accounts=bool(self.accounts),
+                             error="That name and password don't match an account.")
+        self.throttle.succeeded(*keys)
+        request.session.clear()
+        request.session["trainer"] = name
+        return RedirectResponse("/trainer", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        await self.form(request)
+        request.session.clear()
+        return RedirectResponse("/trainer", status_code=303)
+
+    async def create(self, request: Request) -> Response:
+        form = await self.form(request)
+        title = str(form.get("title") or "").strip()
+        themes = [t for t in form.getlist("themes") if isinstance(t, str) and t]  # in order
+        closing = str(form.get("closing_question") or "").strip()
+        problems = []
+        if not title or len(title) > MAX_TITLE:
+            problems.append(f"a title of 1 to {MAX_TITLE} characters")
+        if not themes or any(t not in THEMES for t in themes) or len(set(themes)) != len(themes):
+            problems.append("at least one of the eight themes")
+        if len(closing) > MAX_CLOSING:
+            problems.append(f"a closing question of at most {MAX_CLOSING} characters")
+        if form.get("pacing") not in ("self", "trainer"):
+            problems.append("self-paced or trainer-paced")
+        if problems:
+            return RedirectResponse("/trainer?error=" + quote("A session needs "
+                                    + ", ".join(problems) + "."), status_code=303)
+        row = await asyncio.to_thread(
+            group_sessions.create, request.session["trainer"], title, themes,
+            len(session_prompts(themes, closing)), form.get("pacing") == "trainer", closing,
+            self.settings)
+        return RedirectResponse(f"/trainer/sessions/{row.id}", status_code=303)
+
+    async def dashboard(self, request: Request) -> Response:
+        row = await self.mine(request)
+        return self.page("trainer_session.html", request, s=summary.view(
+            row, self.settings.index_path), link=self.join_link(request, row.code),
+            refresh_s=REFRESH_S, notice=request.query_params.get("notice"))
+
+    async def live(self, request: Request) -> Response:
+        row = await self.mine(request)
+        return self.page("trainer_live.html", request,
+                         s=summary.view(row, self.settings.index_path))
+
+    async def data(self, request: Request) -> Response:
+        row = await self.mine(request)
+        return JSONResponse(summary.view(row, self.settings.index_path).to_dict(),
+                            headers={"Cache-Control": "no-store"})
+
+    async def next_prompt(self, request: Request) -> Response:
+        await self.form(request)
+        row = await self.mine(request)
+        try:
+            current, owners = await asyncio.to_thread(
+                group_sessions.advance, row.id, request.session["trainer"], self.settings)
+        except ValueError as exc:
+            return self.back(row.id, str(exc).capitalize() + ".")
+        failed = await self.push(owners)
+        notice = f"Prompt {current + 1} is out."
+        if failed:
+            notice += (f" {failed} participant{'s' if failed > 1 else ''} could not be reached "
+                       "just now; they see it when they next write or reload.")
+        return self.back(row.id, notice)
+
+    async def push(self, owners: list[group_sessions.Owner]) -> int:
+        """Hand the participants to the Rasa server, which sends each the next prompt; how many
+        could not be reached."""
+        if not owners:
+            return 0
+        body = {"senders": [{"sender_id": o.sender_id, "channel": o.channel} for o in owners]}
+        auth = {"Authorization": f"Bearer {self.settings.group_push_token}"}
+        try:
+            async with httpx.AsyncClient(timeout=60) as client:
+                r = await client.post(f"{self.settings.rasa_push_url}/webhooks/group/push",
+                                      json=body, headers=auth)
+            r.raise_for_status()
+            return int(r.json().get("failed", 0))
+        except (httpx.HTTPError, ValueError):
+            logger.exception("the next prompt could not be pushed")
+            return len(owners)
+
+    async def end(self, request: Request) -> Response:
+        await self.form(request)
+        row = await self.mine(request)
+        await asyncio.to_thread(group_sessions.end, row.id, request.session["trainer"],
+                                self.settings)
+        return self.back(row.id, "The session has ended: its code no longer works.")
+
+    async def delete(self, request: Request) -> Response:
+        await self.form(request)
+        row = await self.mine(request)
+        await asyncio.to_thread(group_sessions.remove, row.id, request.session["trainer"],
+                                self.settings)
+        return RedirectResponse("/trainer?error=" + quote(f"“{row.title}” and all its data "
+                                                          "were deleted."), status_code=303)
+
+    @staticmethod
+    def back(session_id: int, notice: str) -> Response:
+        return RedirectResponse(f"/trainer/sessions/{session_id}?notice={quote(notice)}",
+                                status_code=303)
+
+    async def export_csv(self, request: Request) -> Response:
+        row = await self.mine(request)
+        return Response(summary.export_csv(row), media_type="text/csv; charset=utf-8",
+                        headers=self.download(row.code, "csv"))
+
+    async def export_md(self, request: Request) -> Response:
+        row = await self.mine(request)
+        return Response(summary.export_markdown(row, self.settings.index_path),
+                        media_type="text/markdown; charset=utf-8",
+                        headers=self.download(row.code, "md"))
+
+    def download(self, code: str, ext: str) -> dict[str, str]:
+        return {**self.security(), "Cache-Control": "no-store",
+                "Content-Disposition": f'attachment; filename="praxis-session-{code}.{ext}"'}
+
+    async def qr(self, request: Request) -> Response:
+        row = await self.mine(request)
+        image = qrcode.make(self.join_link(request, row.code), border=2, box_size=8)
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return Response(out.getvalue(), media_type="image/png",
+                        headers={"Cache-Control": "no-store"})
+
+    def routes(self) -> list[Any]:
+        s = self.signed_in
+        return [
+            Route("/trainer", self.home),
+            Route("/trainer/login", self.login, methods=["POST"]),
+            Route("/trainer/logout", self.logout, methods=["POST"]),
+            Route("/trainer/sessions", s(self.create), methods=["POST"]),
+            Route("/trainer/sessions/{session_id}", s(self.dashboard, page=True)),
+            Route("/trainer/sessions/{session_id}/live", s(self.live)),
+            Route("/trainer/sessions/{session_id}/data", s(self.data)),
+            Route("/trainer/sessions/{session_id}/next", s(self.next_prompt), methods=["POST"]),
+            Route("/trainer/sessions/{session_id}/end", s(self.end), methods=["POST"]),
+            Route("/trainer/sessions/{session_id}/delete", s(self.delete), methods=["POST"]),
+            Route("/trainer/sessions/{session_id}/export.csv", s(self.export_csv)),
+            Route("/trainer/sessions/{session_id}/export.md", s(self.export_md)),
+            Route("/trainer/sessions/{session_id}/qr.png", s(self.qr)),
+            Mount("/trainer/static", StaticFiles(directory=STATIC), name="trainer-static"),
+        ]
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    logger.exception("the app store failed", exc_info=exc)
+    return PlainTextResponse("The session store can't be reached just now. Please try again.",
+                             status_code=503)
