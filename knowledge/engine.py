@@ -49,8 +49,8 @@ class QueryExpander:
 
 @dataclass(frozen=True)
 class Coverage:
-    """How close a query comes to the passages, and to the questions the sources do not
-    answer (cosine similarities; 0.0 where there is none)."""
+    """How close a query, as written (before query expansion), comes to the passages and to
+    the questions the sources do not answer (cosine similarities; 0.0 where there is none)."""
 
     passage: float
     not_covered: float
@@ -133,7 +133,7 @@ class KnowledgeBase:
         self.expander = expander if expander is not None else QueryExpander.from_file()
         self.method = method
         self._lexical: LexicalIndex | None = None
-        self._hidden = sum(c.kind == "not_covered" for c in index.chunks)
+        self._skip = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "not_covered")
         self._anchors: np.ndarray | None = None  # vectors of the "not covered" questions
 
     @property
@@ -248,29 +248,44 @@ class KnowledgeBase:
         the same rows. ``hybrid``: the two rankings fused by reciprocal rank; a hit's score is
         still its cosine similarity, so one threshold means the same for dense and hybrid.
         """
-        return [hits for hits, _ in self._lookup(queries, k)]
+        return [hits for hits, _ in self._lookup(queries, k, coverage=False)]
 
     def coverage(self, query: str) -> Coverage:
         """How close ``query`` comes to a passage and to a question the sources do not answer."""
         return self._lookup([query], 1)[0][1]
 
+    def coverage_many(self, queries: list[str]) -> list[Coverage]:
+        """:meth:`coverage` for several queries at once."""
+        return [c for _, c in self._lookup(queries, 1)]
+
     def lookup(self, query: str, k: int = 3) -> tuple[list[Hit], Coverage]:
-        """:meth:`search` and :meth:`coverage` together, from one embedding of the query."""
+        """:meth:`search` and :meth:`coverage` together, in one call to the model."""
         return self._lookup([query], k)[0]
 
-    def _lookup(self, queries: list[str], k: int) -> list[tuple[list[Hit], Coverage]]:
+    def _lookup(self, queries: list[str], k: int,
+                coverage: bool = True) -> list[tuple[list[Hit], Coverage]]:
         expanded = [self.expander.expand(q) for q in queries]
-        vectors = self.embedder.embed(expanded)
+        # Coverage is judged on the query as written: the report's own terms that expansion
+        # adds pull every question towards the passages, answerable or not.
+        changed = [n for n, (q, e) in enumerate(zip(queries, expanded, strict=True)) if q != e]
+        extra = [queries[n] for n in changed] if coverage else []
+        vectors = self.embedder.embed(expanded + extra)
+        searched = vectors[:len(queries)]
         pool = k if self.method == "dense" else min(len(self.chunks), max(k * 10, 50))
-        # the dense rankings, without the "not covered" questions (they only score coverage)
-        dense = [[(i, s) for i, s in found if self.chunks[i].kind != "not_covered"]
-                 for found in self.index.search(vectors, pool + self._hidden)]
-        anchors = self._anchor_vectors() @ vectors.T if self._hidden else None
+        # the dense rankings leave out the "not covered" questions: they only score coverage
+        dense = self.index.search(searched, pool, skip=self._skip)
+        coverages = [Coverage(0.0, 0.0)] * len(queries)
+        if coverage:
+            written = searched.copy()
+            written[changed] = vectors[len(queries):]
+            closest = self.index.search(written, 1, skip=self._skip)
+            anchors = self._anchor_vectors() @ written.T if self._skip else None
+            coverages = [Coverage(passage=found[0][1] if found else 0.0,
+                                  not_covered=float(anchors[:, n].max())
+                                  if anchors is not None else 0.0)
+                         for n, found in enumerate(closest)]
         out = []
-        for n, (q, found) in enumerate(zip(expanded, dense, strict=True)):
-            coverage = Coverage(
-                passage=found[0][1] if found else 0.0,
-                not_covered=float(anchors[:, n].max()) if anchors is not None else 0.0)
+        for q, found, cov in zip(expanded, dense, coverages, strict=True):
             if self.method == "dense":
                 ranked = found[:k]
             elif self.method == "bm25":
@@ -283,7 +298,7 @@ class KnowledgeBase:
                         fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
                 best = sorted(fused, key=lambda i: (-fused[i], -cosine.get(i, 0.0)))[:k]
                 ranked = [(i, cosine.get(i, 0.0)) for i in best]
-            out.append((self._hits(ranked), coverage))
+            out.append((self._hits(ranked), cov))
         return out
 
     def _anchor_vectors(self) -> np.ndarray:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,12 @@ class IndexLoadError(RuntimeError):
 
 class IndexOutdated(IndexLoadError):
     """The index on disk was written in an older format: rebuilding it is safe."""
+
+
+def read_chunks(folder: Path) -> list[Chunk]:
+    """The chunks of a saved index, in order, without loading its vectors."""
+    return [Chunk(**json.loads(line)) for line in
+            (Path(folder) / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
 @dataclass
@@ -82,6 +90,10 @@ class VectorIndex:
         }
         return cls(index, chunks, rows, row_texts, manifest)
 
+    @cached_property
+    def _rows_per_chunk(self) -> Counter[int]:
+        return Counter(self.rows)
+
     def vectors_of(self, rows: list[int]) -> np.ndarray:
         """The stored vectors of some rows."""
         dim = self.faiss_index.d
@@ -89,10 +101,13 @@ class VectorIndex:
             return np.zeros((0, dim), dtype="float32")
         return np.stack([self.faiss_index.reconstruct(int(r)) for r in rows])
 
-    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+    def search(self, vectors: np.ndarray, k: int,
+               skip: frozenset[int] = frozenset()) -> list[list[tuple[int, float]]]:
         """For each query vector, the best ``k`` chunks as (chunk index, score), best first.
-        A chunk's score is that of its best-matching row."""
-        depth = min(self.faiss_index.ntotal, max(k * 8, 32))
+        A chunk's score is that of its best-matching row. Chunks in ``skip`` are left out, and
+        the search goes deep enough that their rows cannot crowd the others out."""
+        skipped_rows = sum(self._rows_per_chunk.get(c, 0) for c in skip) if skip else 0
+        depth = min(self.faiss_index.ntotal, max(k * 8, 32) + skipped_rows)
         scores, ids = self.faiss_index.search(np.ascontiguousarray(vectors, "float32"), depth)
         out = []
         for row_scores, row_ids in zip(scores, ids, strict=True):
@@ -101,7 +116,7 @@ class VectorIndex:
                 if row < 0:
                     continue
                 chunk = self.rows[row]
-                if chunk not in best:
+                if chunk not in best and chunk not in skip:
                     best[chunk] = float(score)
             out.append(sorted(best.items(), key=lambda kv: -kv[1])[:k])
         return out
@@ -145,8 +160,7 @@ class VectorIndex:
             raise IndexOutdated(f"the knowledge index in {folder} has an older format: "
                                 "run `praxis index` to rebuild it")
         try:
-            chunks = [Chunk(**json.loads(line)) for line in
-                      (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+            chunks = read_chunks(folder)
             pairs = json.loads((folder / "rows.json").read_text("utf-8"))
             rows = [int(c) for c, _ in pairs]
             row_texts = [str(t) for _, t in pairs]
