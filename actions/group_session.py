@@ -168,6 +168,8 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
 
     async def validate_group_consent(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # cleared on joining: the form asks
+            return {CONSENT: None}
         if value in ("share", "private"):  # already decided in this session
             return {CONSENT: value}
         shares = wants_to_share(tracker, str(value or ""))
@@ -182,7 +184,9 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
 
     async def validate_group_answer(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        text = str(value or "").strip()
+        if value is None:  # cleared for the next prompt: the form asks it
+            return {ANSWER: None}
+        text = str(value).strip()
         owner = owner_of(tracker)
         try:
             place = await asyncio.to_thread(group_sessions.place, owner, self.settings)

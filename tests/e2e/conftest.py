@@ -50,9 +50,21 @@ def stack_settings(index_dir, tmp_path_factory, free_port):
     return make
 
 
+TRAINERS = {"tess": "tess-long-password", "tom": "tom-long-password"}  # test accounts
+
+
+@pytest.fixture(scope="session")
+def trainers() -> dict[str, str]:
+    """The stack's trainer accounts: name to password."""
+    return TRAINERS
+
+
 @pytest.fixture(scope="session")
 def stack(kb, stack_settings, tmp_path_factory, botframework):
+    from web.accounts import entry
+
     settings = stack_settings(**{
+        "TRAINER_ACCOUNTS": " ".join(entry(n, p) for n, p in TRAINERS.items()),
         # channel tests walk fixed paths; the follow-ups have tests/e2e/test_deeper_conversations.py
         "REFLECTION_FOLLOWUPS": "false",
         "TEAMS_APP_ID": botframework.app_id, "TEAMS_APP_PASSWORD": botframework.password,

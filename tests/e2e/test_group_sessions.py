@@ -1,0 +1,201 @@
+"""A trainer-led group session end to end, in Debian's Chromium against the real stack: the
+trainer creates a trainer-paced session on the dashboard; three participants join from the link
+in three browser contexts, two share and one keeps their answers private; the trainer moves on
+twice and every participant receives each prompt, pushed over socket.io; the dashboard shows the
+two shared answers only, with the chart and the clusters; the exports match; another trainer
+gets 403; wrong, ended and expired codes are refused with a reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from datetime import timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from praxis.config import ROOT
+from store import group_sessions
+from store.db import session
+from store.models import GroupSession
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = ROOT / "var" / "test-output"
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
+ANSWERS = {
+    "first": ["My head of service decided on the new workshop timetable without asking the "
+              "careers team at all.",
+              "Senior managers made the call on our workshop timetable over our heads.",
+              "I was told by my manager which workshops to cancel; nobody asked me."],
+    "second": ["It shows that the priorities of senior leaders steer what we are allowed to "
+               "try.",
+               "The power sits with leaders, so our evidence from students counts for less.",
+               "It tells me the hierarchy decides and practitioners only deliver."],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is missing: `make test` installs it")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def new_page(browser: Browser) -> Page:
+    context = browser.new_context(viewport={"width": 1100, "height": 800},
+                                  accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
+
+
+def sign_in(browser: Browser, stack, trainers: dict[str, str], name: str) -> Page:
+    page = new_page(browser)
+    page.goto(f"{stack.settings.web_base_url}/trainer")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(trainers[name])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
+    return page
+
+
+def bot(page: Page):
+    return page.locator("praxis-chat .message.bot")
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def prompt_shown(page: Page, number: int) -> None:
+    expect(bot(page).filter(has_text=f"Prompt {number} ·")).to_have_count(1)
+
+
+def test_a_trainer_paced_session_from_creation_to_export(browser, stack, trainers):
+    trainer = sign_in(browser, stack, trainers, "tess")
+    trainer.get_by_label("Title").fill("Team away-day: power and leadership")
+    trainer.get_by_label("Theme 1", exact=True).select_option("power_dynamics")
+    trainer.get_by_label("Theme 2 (optional)").select_option("leadership")
+    trainer.get_by_label("Closing question (optional)").fill("What will you take back?")
+    trainer.get_by_role("button", name="Create the session").click()
+    code = trainer.locator("#join-code").inner_text()
+    assert re.fullmatch(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}", code)
+    link = trainer.locator("#join-link").inner_text()
+    assert link.endswith(f"/?session={code}")
+    expect(trainer.get_by_role("img", name="QR code of the join link")).to_be_visible()
+    dashboard_url = trainer.url
+
+    people = [new_page(browser) for _ in range(3)]
+    for n, page in enumerate(people):
+        page.goto(link)
+        expect(bot(page).filter(has_text="Welcome to “Team away-day")).to_have_count(1)
+        expect(bot(page).last).to_contain_text("may your answers in this session be shown")
+        choice = "Yes, share anonymously" if n < 2 else "No, keep them private"
+        page.locator("praxis-chat").get_by_role("button", name=choice).click()
+        prompt_shown(page, 1)
+        expect(bot(page).filter(has_text="Prompt 1 ·").last).to_contain_text(
+            "The report finds")
+    expect(bot(people[2]).filter(has_text="Your answers stay private")).to_have_count(1)
+
+    for number, key in ((1, "first"), (2, "second")):
+        for page, answer in zip(people, ANSWERS[key], strict=True):
+            say(page, answer)
+            expect(bot(page).filter(has_text="The next prompt will appear here")).to_have_count(
+                number)
+        trainer.get_by_role("button", name="Next prompt").click()
+        expect(trainer.get_by_role("status")).to_contain_text(f"Prompt {number + 1} is out")
+        expect(trainer.get_by_role("status")).not_to_contain_text("could not be reached")
+        for page in people:  # pushed: nobody typed anything
+            prompt_shown(page, number + 1)
+
+    live = trainer.locator("#live")
+    expect(live.locator("#participants tbody tr")).to_have_count(3)
+    expect(live.locator("#participants")).to_contain_text("Participant 3")
+    expect(live.locator("#participants")).to_contain_text("private")
+    for key in ("first", "second"):
+        for shared in ANSWERS[key][:2]:
+            expect(live.locator(".answer").filter(has_text=shared)).to_have_count(1)
+        expect(live).not_to_contain_text(ANSWERS[key][2])  # the private participant's
+    expect(live.locator(".answer")).to_have_count(4)
+    expect(live.locator("#prompt-1 .cluster").first).to_be_visible()
+    bars = live.locator("#findings-chart rect.bar")
+    expect(bars).to_have_count(8)
+    widths = [float(bars.nth(i).get_attribute("width")) for i in range(8)]
+    assert max(widths) > 0
+    expect(live.locator("#findings-desc")).to_contain_text("Power dynamics: ")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    trainer.screenshot(path=str(SHOTS / "trainer-dashboard.png"), full_page=True)
+
+    cookies = {c["name"]: c["value"] for c in trainer.context.cookies()}
+    with httpx.Client(base_url=stack.settings.web_base_url, cookies=cookies) as client:
+        path = dashboard_url.removeprefix(stack.settings.web_base_url)
+        data = client.get(f"{path}/data").json()
+        rows = list(csv.reader(io.StringIO(client.get(f"{path}/export.csv").text)))
+        markdown = client.get(f"{path}/export.md").text
+    assert rows[0] == ["prompt", "answer", "cluster", "finding", "time"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(ANSWERS["first"][:2] + ANSWERS["second"][:2])
+    assert [r[0] for r in rows[1:]] == ["1. Power dynamics: What?"] * 2 + [
+        "2. Power dynamics: So what?"] * 2
+    shown = {c["label"] for p in data["prompts"] for c in p["clusters"]}
+    assert {r[2] for r in rows[1:]} == shown  # the same clusters as the dashboard
+    for answer in ANSWERS["first"][:2] + ANSWERS["second"][:2]:
+        assert answer in markdown
+    for private in (ANSWERS["first"][2], ANSWERS["second"][2]):
+        assert private not in markdown and all(private not in r for r in rows)
+    assert "Participant" not in markdown and code not in "".join(map(str, rows))
+
+    other = sign_in(browser, stack, trainers, "tom")
+    response = other.goto(dashboard_url)
+    assert response.status == 403
+    expect(other.get_by_role("alert")).to_contain_text("belongs to another trainer")
+
+    trainer.get_by_role("button", name="End the session").click()
+    expect(trainer.get_by_role("status")).to_contain_text("has ended")
+    late = new_page(browser)
+    late.goto(link)
+    expect(bot(late).filter(has_text="has ended, so it can't be joined")).to_have_count(1)
+    for page in [trainer, other, late, *people]:
+        assert page.errors == []
+        page.context.close()
+
+
+def test_wrong_and_expired_codes_are_refused_with_a_reason(browser, stack):
+    expired = group_sessions.create("tess", "Last week's workshop", ["leadership"], 4, False,
+                                    "", stack.settings)
+    with session(stack.settings) as s:
+        s.get(GroupSession, expired.id).expires_at = group_sessions.now() - timedelta(hours=1)
+    page = new_page(browser)
+    page.goto(f"{stack.settings.web_base_url}/")
+    expect(bot(page).first).to_contain_text("I'm Praxis")
+    say(page, "join ZZZZ2222")
+    expect(bot(page).last).to_contain_text("couldn't find a session with that code")
+    say(page, f"join {expired.code.lower()}")
+    expect(bot(page).last).to_contain_text("has expired")
+    say(page, "join 12")
+    expect(bot(page).last).not_to_contain_text("Welcome to")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_the_push_is_open_only_to_the_web_app(stack):
+    url = f"{stack.settings.rasa_base_url}/webhooks/group/push"
+    body = {"senders": [{"sender_id": "someone", "channel": "socketio"}]}
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers={"Authorization": "Bearer guess"}
+                      ).status_code == 401
+    auth = {"Authorization": f"Bearer {stack.settings.group_push_token}"}
+    for bad in ({"senders": "all"}, {"senders": [{"sender_id": 1}]}, [], "x"):
+        assert httpx.post(url, json=bad, headers=auth).status_code == 400
