@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 from datetime import timedelta
@@ -199,3 +200,37 @@ def test_the_push_is_open_only_to_the_web_app(stack):
     auth = {"Authorization": f"Bearer {stack.settings.group_push_token}"}
     for bad in ({"senders": "all"}, {"senders": [{"sender_id": 1}]}, [], "x"):
         assert httpx.post(url, json=bad, headers=auth).status_code == 400
+
+
+def test_a_teams_participant_joins_by_typing_the_code_and_gets_each_prompt(stack,
+                                                                         botframework):
+    from tests.e2e.test_teams import Teams, card, card_text
+
+    teams = Teams(stack, botframework)
+    row = group_sessions.create("tess", "Teams workshop", ["leadership"], 4, True, "",
+                                stack.settings)
+    replies = teams.say(f"<at>Praxis</at> join {row.code}", user="tp",
+                        conversation="personal-tp")
+    assert "Welcome to “Teams workshop”" in card_text(replies[0])
+    consent = card(replies[-1])
+    assert "may your answers in this session be shown" in json.dumps(consent)
+    yes = next(a for a in consent["actions"] if a["title"] == "Yes, share anonymously")
+    replies = teams.say(value=yes["data"], user="tp", conversation="personal-tp")
+    assert "Prompt 1 · Leadership: What?" in card_text(replies[-1])
+    replies = teams.say("My director turned down a careers pilot because it was not in the "
+                        "plan.", user="tp", conversation="personal-tp")
+    assert "The next prompt will appear here" in card_text(replies[-1])
+
+    before = len(botframework.posted)
+    _, owners = group_sessions.advance(row.id, "tess", stack.settings)
+    r = httpx.post(f"{stack.settings.rasa_base_url}/webhooks/group/push",
+                   json={"senders": [{"sender_id": o.sender_id, "channel": o.channel}
+                                     for o in owners]},
+                   headers={"Authorization": f"Bearer {stack.settings.group_push_token}"},
+                   timeout=60)
+    assert r.json() == {"pushed": 1, "failed": 0}
+    [pushed] = botframework.posted[before:]
+    assert pushed["conversation"] == "personal-tp" and pushed["reply_to"] is None  # proactive
+    assert "Prompt 2 · Leadership: So what?" in card_text(pushed["activity"])
+    [answer] = group_sessions.get(row.id, "tess", stack.settings).participants[0].answers
+    assert answer.text.startswith("My director turned down")
