@@ -1,10 +1,12 @@
 """Retrieval quality: dense, BM25 and hybrid compared on practitioner question sets.
 
-Three sets, each written apart from the indexed material: ``tests/knowledge/questions.yml`` (the
-test suite's) and ``bench/questions_holdout.yml``, together the tuning sets (seen while tuning;
-they choose the method and the abstention thresholds), and ``bench/questions_blind.yml`` (never
-looked at while tuning: the headline). Answerable questions give recall@1, recall@3 and MRR;
-unanswerable ones test abstention.
+Four sets, each written apart from the indexed material. Three are tuning sets, seen while
+tuning, which choose the method and the abstention thresholds: ``tests/knowledge/questions.yml``
+(the test suite's), ``bench/questions_holdout.yml`` and ``bench/questions_blind.yml`` (blind
+until its failures were studied to improve abstention). ``bench/questions_blind2.yml`` was
+written after that, before any method was run on it, and is never used for tuning: its figures
+are the honest estimate. Answerable questions give recall@1, recall@3 and MRR; unanswerable ones
+test abstention.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ SETS = {
     "tests": ROOT / "tests" / "knowledge" / "questions.yml",
     "holdout": ROOT / "bench" / "questions_holdout.yml",
     "blind": ROOT / "bench" / "questions_blind.yml",
+    "blind2": ROOT / "bench" / "questions_blind2.yml",
 }
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # cosine 0.20 .. 0.60
 MARGINS = [-1.0] + [round(-0.10 + 0.01 * i, 2) for i in range(21)]  # -1: anchors unused
-TUNING = ("tests", "holdout")  # the sets the method and thresholds are chosen on
+TUNING = ("tests", "holdout", "blind")  # the sets the method and thresholds are chosen on
 BM25_THRESHOLDS = [round(0.5 * i, 1) for i in range(21)]  # BM25 score 0 .. 10
 
 
@@ -113,7 +116,7 @@ def choose_abstention(scored: dict[str, list[Scored]], method: str) -> tuple[flo
 
 def compare(kb: KnowledgeBase) -> dict[str, Any]:
     """Every method on every set. The abstention thresholds are chosen on the tuning sets
-    (tests and holdout, pooled), and so is the default method (recall@3, then MRR)."""
+    (pooled), and so is the default method (recall@3, then MRR)."""
     sets = {name: load_set(path) for name, path in SETS.items() if path.exists()}
     results: dict[str, Any] = {"sets": {}, "chosen": {}, "tuning_sets": list(TUNING)}
     scored = {m: {name: score_set(kb.with_method(m), data) for name, data in sets.items()}
@@ -130,6 +133,6 @@ def compare(kb: KnowledgeBase) -> dict[str, Any]:
     results["tuning"] = tuning
     results["default"] = max(METHODS, key=lambda m: (tuning[m]["recall_at_3"],
                                                      tuning[m]["mrr"]))
-    headline = "blind" if "blind" in results["sets"] else "holdout"
+    headline = "blind2" if "blind2" in results["sets"] else "holdout"
     results["headline_set"] = headline
     return results

@@ -1,10 +1,15 @@
 """Retrieval quality on everyday practitioner questions, written apart from the indexed
-material (tests/knowledge/questions.yml). Prints recall@1, recall@3 and MRR."""
+material (tests/knowledge/questions.yml, one of the sets the method is tuned on). Prints
+recall@1, recall@3 and MRR, and asserts the targets of the benchmark issue: recall@3 >= 0.95
+and recall@1 >= 0.8 with the default method; abstention >= 0.9 on the unanswerable questions
+with at most one answerable question refused, which is not reached yet (0.85 here; see the
+README's Performance section) and is kept as an expected failure."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 QUESTIONS = Path(__file__).with_name("questions.yml")
@@ -35,20 +40,34 @@ def test_recall_at_3_on_practitioner_questions(kb):
           f"recall@3 {m['recall_at_3']:.3f}, MRR {m['mrr']:.3f}")
     for q in m["misses"]:
         print(f"  not in top 3: {q}")
-    assert m["recall_at_3"] >= 0.9
+    assert m["recall_at_3"] >= 0.95
+    assert m["recall_at_1"] >= 0.8
 
 
-def test_questions_the_report_cannot_answer_are_refused(kb):
+def abstention(kb):
     from praxis import config
 
     s = config.Settings()
     data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    refused = [q for q in data["unanswerable"]
-               if not kb.coverage(q).covered(s.report_threshold, s.coverage_margin)]
-    wrongly = [q["q"] for q in data["answerable"]
-               if not kb.coverage(q["q"]).covered(s.report_threshold, s.coverage_margin)]
-    rate = len(refused) / len(data["unanswerable"])
-    print(f"\nabstention on {len(data['unanswerable'])} unanswerable questions: {rate:.2f}; "
+    una = data["unanswerable"]
+    ans = [q["q"] for q in data["answerable"]]
+    refused = [q for q, c in zip(una, kb.coverage_many(una), strict=True)
+               if not c.covered(s.report_threshold, s.coverage_margin)]
+    wrongly = [q for q, c in zip(ans, kb.coverage_many(ans), strict=True)
+               if not c.covered(s.report_threshold, s.coverage_margin)]
+    rate = len(refused) / len(una)
+    print(f"\nabstention on {len(una)} unanswerable questions: {rate:.2f}; "
           f"answerable refused: {len(wrongly)} {wrongly}")
-    assert len(data["unanswerable"]) >= 15
-    assert rate >= 0.75 and len(wrongly) <= 1
+    assert len(una) >= 15
+    return rate, wrongly
+
+
+def test_questions_the_report_cannot_answer_are_refused(kb):
+    rate, wrongly = abstention(kb)
+    assert rate >= 0.85 and len(wrongly) <= 1
+
+
+@pytest.mark.xfail(strict=True, reason="abstention target of the benchmark issue not reached")
+def test_abstention_reaches_its_target(kb):
+    rate, wrongly = abstention(kb)
+    assert rate >= 0.9 and len(wrongly) <= 1
