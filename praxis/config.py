@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import quote
 
 from dotenv import dotenv_values
 
@@ -55,6 +56,9 @@ class Settings:
     redis_host: str = "127.0.0.1"
     redis_port: int = 6379
     redis_password: str = ""
+    # Several Rasa instances: the widget's socket.io rooms shared through that Redis, so that a
+    # message for a participant (a trainer's next prompt) reaches the instance they are on.
+    socketio_redis: bool = False
     # Seconds a conversation's lock lives: the longest another instance waits for a conversation
     # whose instance died during a turn (at least 3 x ACTION_TIMEOUT_S + 5: a live turn keeps it).
     lock_lifetime_s: int = 30
@@ -172,6 +176,11 @@ class Settings:
                                     "make one with `praxis trainer-password NAME`")
             out[name] = hashed
         return out
+
+    @property
+    def redis_url(self) -> str:
+        auth = f":{quote(self.redis_password, safe='')}@" if self.redis_password else ""
+        return f"redis://{auth}{self.redis_host}:{self.redis_port}/0"
 
     @property
     def rasa_push_url(self) -> str:

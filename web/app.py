@@ -81,5 +81,6 @@ def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -
         middleware=[Middleware(SessionMiddleware,
                                secret_key=settings.derived_key("trainer cookie").hex(),
                                session_cookie="praxis_trainer", max_age=12 * 3600,
-                               same_site="strict", path="/trainer")],
+                               same_site="strict", path="/trainer",
+                               https_only=settings.rasa_base_url.startswith("https://"))],
         exception_handlers={HTTPException: error, SQLAlchemyError: store_unavailable})

@@ -115,7 +115,10 @@ class Trainer:
             raise HTTPException(403, "this session belongs to another trainer") from exc
 
     def join_link(self, request: Request, code: str) -> str:
-        return f"{str(request.base_url).rstrip('/')}/?session={quote(code)}"
+        """The demo page with the code: at the public URL (RASA_URL, where a deployment
+        serves both) if set, else where the trainer reached this app."""
+        base = self.settings.rasa_url or str(request.base_url)
+        return f"{base.rstrip('/')}/?session={quote(code)}"
 
     # ---- pages
     async def home(self, request: Request) -> Response:

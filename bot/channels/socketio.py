@@ -15,6 +15,8 @@ Rasa's ``socketio`` channel is the base. This one differs where the widget needs
   message that is a string, not empty and within ``MAX_MESSAGE_CHARS``; anything else gets a
   clear reply and nothing is stored;
 - the origins allowed to connect are ``CORS_ORIGINS`` (the widget's page), not every origin;
+- with ``SOCKETIO_REDIS``, the rooms are shared between Rasa instances through Redis, so a message
+  pushed on one instance (a trainer's next prompt) reaches a widget connected to another;
 - ``delete_session`` deletes the conversation from the tracker store (``bot.privacy``), for the
   widget's "Delete my conversation".
 """
@@ -33,7 +35,7 @@ from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, Restarted, UserUttered
 from sanic import Blueprint, Sanic, response
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.checks import RateLimiter, Refused, message_text
 from bot.privacy import DeletionNotSupported, delete_conversation
@@ -129,8 +131,10 @@ class PraxisSocketIO(SocketIOInput):
         limit = settings.max_message_chars
         sessions = Sessions(settings.session_key())
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        # several instances: rooms shared through Redis, so an emit reaches every instance
+        manager = AsyncRedisManager(settings.redis_url) if settings.socketio_redis else None
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=settings.allowed_origins,
-                          max_http_buffer_size=64 * 1024)
+                          max_http_buffer_size=64 * 1024, client_manager=manager)
         bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         ns = self.namespace

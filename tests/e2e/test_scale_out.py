@@ -2,7 +2,8 @@
 and Redis (conversation locks), as endpoints.scale.yml configures them. Twenty conversations whose
 turns alternate between the two Rasa servers keep correct, ordered state; two turns of one
 conversation sent to both at once are taken one after the other; and with one Rasa server killed
-mid-run, the conversations go on on the other with nothing lost."""
+mid-run, the conversations go on on the other with nothing lost. A trainer's next prompt, pushed
+through one instance, reaches a widget connected to the other."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def cluster(kb, index_dir, tmp_path_factory, free_port, backing):
               "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
               "REDIS_PASSWORD": redis.password, "SESSION_SECRET": secrets.token_hex(16),
               "DATABASE_URL": f"postgresql+psycopg2://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.db}",
-              "REFLECTION_FOLLOWUPS": "false"}
+              "REFLECTION_FOLLOWUPS": "false", "SOCKETIO_REDIS": "true"}
     stacks = [Stack(config.load(environ={**common, "RASA_PORT": str(free_port()),
                                          "ACTION_PORT": str(free_port()),
                                          "WEB_PORT": str(free_port())}),
@@ -156,3 +157,29 @@ def test_one_instance_killed_mid_run_and_the_other_carries_on(cluster, backing):
                   for i in range(CONVERSATIONS)]:
             f.result()
     assert victim.process.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_a_pushed_prompt_reaches_a_widget_on_the_other_instance(cluster):
+    from store import group_sessions
+    from tests.e2e.test_socketio import Client
+
+    first, second = cluster
+    row = group_sessions.create("tess", "Two instances", ["leadership"], 4, True, "",
+                                first.settings)
+    widget = Client(second)  # connected to the second instance
+    try:
+        widget.start()
+        welcome, consent = widget.say(f'/join_session{{"session_code": "{row.code}"}}', 2)
+        assert "Welcome to “Two instances”" in welcome["text"]
+        assert "may your answers" in consent["text"]
+        replies = widget.say("/affirm", 2)
+        assert "Prompt 1 ·" in replies[-1]["text"]
+        _, owners = group_sessions.advance(row.id, "tess", first.settings)
+        r = requests.post(f"{first.settings.rasa_base_url}/webhooks/group/push", json={
+            "senders": [{"sender_id": o.sender_id, "channel": o.channel} for o in owners]},
+            headers={"Authorization": f"Bearer {first.settings.group_push_token}"},
+            timeout=60)  # pushed through the first instance
+        assert r.json() == {"pushed": 1, "failed": 0}
+        assert "Prompt 2 · Leadership: So what?" in widget.next("bot_uttered")["text"]
+    finally:
+        widget.close()
