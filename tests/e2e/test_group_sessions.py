@@ -26,6 +26,8 @@ from store.models import GroupSession
 pytestmark = pytest.mark.e2e
 
 SHOTS = ROOT / "var" / "test-output"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 TIMEOUT_MS = 30_000
 expect.set_options(timeout=TIMEOUT_MS)
 ANSWERS = {
@@ -68,7 +70,18 @@ def sign_in(browser: Browser, stack, trainers: dict[str, str], name: str) -> Pag
     page.get_by_label("Password").fill(trainers[name])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
+    assert axe_violations(page) == []  # the session list and the new-session form
     return page
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's WCAG 2.0-2.2 A and AA findings on the page (run as page content: the
+    dashboard's CSP allows only its own scripts, so the test evaluates axe's source)."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe = axe;")
+    return page.evaluate("""async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+        return r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target)}));
+    }""", WCAG_A_AA)
 
 
 def bot(page: Page):
@@ -139,6 +152,7 @@ def test_a_trainer_paced_session_from_creation_to_export(browser, stack, trainer
     expect(live.locator("#findings-desc")).to_contain_text("Power dynamics: ")
     SHOTS.mkdir(parents=True, exist_ok=True)
     trainer.screenshot(path=str(SHOTS / "trainer-dashboard.png"), full_page=True)
+    assert axe_violations(trainer) == []
 
     cookies = {c["name"]: c["value"] for c in trainer.context.cookies()}
     with httpx.Client(base_url=stack.settings.web_base_url, cookies=cookies) as client:
@@ -163,14 +177,55 @@ def test_a_trainer_paced_session_from_creation_to_export(browser, stack, trainer
     assert response.status == 403
     expect(other.get_by_role("alert")).to_contain_text("belongs to another trainer")
 
+    late = new_page(browser)  # joins after two moves: starts at the current prompt
+    late.goto(link)
+    late.locator("praxis-chat").get_by_role("button", name="No, keep them private").click()
+    prompt_shown(late, 3)
+    expect(bot(late).filter(has_text="Prompt 1 ·")).to_have_count(0)
+    # the dashboard, not reloaded, shows the newcomer by itself
+    expect(live.locator("#participants tbody tr")).to_have_count(4)
+
     trainer.get_by_role("button", name="End the session").click()
     expect(trainer.get_by_role("status")).to_contain_text("has ended")
-    late = new_page(browser)
-    late.goto(link)
-    expect(bot(late).filter(has_text="has ended, so it can't be joined")).to_have_count(1)
-    for page in [trainer, other, late, *people]:
+    too_late = new_page(browser)
+    too_late.goto(link)
+    expect(bot(too_late).filter(has_text="has ended, so it can't be joined")).to_have_count(1)
+
+    trainer.once("dialog", lambda dialog: dialog.accept())  # "Delete ...? This cannot be undone"
+    trainer.get_by_role("button", name="Delete the session and its data").click()
+    expect(trainer.get_by_role("status")).to_contain_text("and all its data were deleted")
+    assert trainer.goto(dashboard_url).status == 404
+    assert group_sessions.for_trainer("tess", stack.settings) == []
+    for page in [trainer, other, late, too_late, *people]:
         assert page.errors == []
         page.context.close()
+
+
+def rest(stack, sender: str, message: str) -> str:
+    r = httpx.post(f"{stack.settings.rasa_base_url}/webhooks/rest/webhook",
+                   json={"sender": sender, "message": message}, timeout=60)
+    assert r.status_code == 200, r.text
+    return "\n".join(m.get("text", "") for m in r.json())
+
+
+def test_a_self_paced_session_moves_each_participant_on_by_themselves(stack):
+    row = group_sessions.create("tess", "Self-paced", ["systems_thinking"], 5, False,
+                                "What will you take back to your team?", stack.settings)
+    sender = "self-paced-participant"
+    assert "may your answers" in rest(stack, sender, f"join {row.code}")
+    assert "Prompt 1 · Systems thinking: What?" in rest(stack, sender, "yes, happy to share")
+    replies = [rest(stack, sender, f"Answer {n}: the timetable, the faculties and the careers "
+                    "team all pull in different directions.") for n in range(1, 6)]
+    for n, reply in enumerate(replies[:4], start=2):
+        assert f"Prompt {n} ·" in reply  # straight on, nobody waits for the trainer
+    assert "Prompt 5 · Closing question" in replies[3]
+    assert "That was the last prompt" in replies[4]
+    [p] = group_sessions.get(row.id, "tess", stack.settings).participants
+    assert p.shares and p.answered == 5 and len(p.answers) == 5
+    assert "no longer shown" in rest(stack, sender, "withdraw my last answer")
+    assert "I removed the 4 answers" in rest(stack, sender, "keep my answers private")
+    assert not group_sessions.get(row.id, "tess", stack.settings).participants[0].answers
+    assert "You've left the session" in rest(stack, sender, "leave the session")
 
 
 def test_wrong_and_expired_codes_are_refused_with_a_reason(browser, stack):
