@@ -26,6 +26,7 @@ help:
 	@echo "make bench  measure latency, memory, training, indexing and retrieval quality"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed index $(MODEL) $(WIDGET)
+	@$(PRAXIS) trainers
 
 # The action env: Python 3.11, CPU PyTorch first (the local build), then the project.
 $(VENV)/.installed: pyproject.toml

@@ -159,6 +159,17 @@ def cmd_trainer_password(args: argparse.Namespace, settings: config.Settings) ->
     return 0
 
 
+def cmd_trainers(args: argparse.Namespace, settings: config.Settings) -> int:
+    """Name the trainer accounts set up, or say how to make one (there is no default)."""
+    names = sorted(settings.trainers)
+    if names:
+        print(f"Trainer accounts: {', '.join(names)}")
+    else:
+        print("No trainer account yet: `.venv/bin/praxis trainer-password NAME` makes one for "
+              "the dashboard (/trainer); add the line it prints to TRAINER_ACCOUNTS in .env.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="praxis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -196,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_trainer_password)
+    p = sub.add_parser("trainers", help="the trainer accounts set up, or how to make one")
+    p.set_defaults(func=cmd_trainers)
     p = sub.add_parser("rasa", help="run the Rasa CLI with Praxis's environment")
     p.add_argument("rasa_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_rasa)

@@ -70,3 +70,32 @@ def test_a_bad_source_gets_one_clear_line(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("praxis: ") and "not a readable PDF" in last
     assert "Traceback" not in result.stderr
+
+
+def test_a_trainer_account_is_made_from_a_password_and_then_listed(index):
+    from web.accounts import verify
+
+    made = praxis("trainer-password", "tess", "--stdin", index=index,
+                  stdin="a long enough password\n")
+    assert made.returncode == 0, made.stderr
+    entry = made.stdout.strip()
+    name, hashed = entry.split(":", 1)
+    assert name == "tess" and hashed.startswith("$argon2id$")
+    assert "a long enough password" not in made.stdout + made.stderr  # only the hash
+    assert verify({"tess": hashed}, "tess", "a long enough password")
+    assert not verify({"tess": hashed}, "tess", "another password")
+    short = praxis("trainer-password", "tess", "--stdin", index=index, stdin="short\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+
+    env = {"TRAINER_ACCOUNTS": entry}
+    listed = subprocess.run([sys.executable, "-m", "praxis.cli", "trainers"], text=True,
+                            capture_output=True, env={**os.environ, **env}, cwd=ROOT)
+    assert listed.stdout.strip() == "Trainer accounts: tess"
+    none = subprocess.run([sys.executable, "-m", "praxis.cli", "trainers"], text=True,
+                          capture_output=True, env={**os.environ, "TRAINER_ACCOUNTS": ""},
+                          cwd=ROOT)
+    assert "praxis trainer-password NAME" in none.stdout
+    bad = subprocess.run([sys.executable, "-m", "praxis.cli", "trainers"], text=True,
+                         capture_output=True, env={**os.environ, "TRAINER_ACCOUNTS": "tess:x"},
+                         cwd=ROOT)
+    assert bad.returncode == 2 and "is not NAME:HASH" in bad.stderr
