@@ -32,6 +32,7 @@ from store import group_sessions
 from store.group_sessions import JoinRefused, Place
 
 ACTIVE, CONSENT, ANSWER = "group_active", "group_consent", "group_answer"
+ASKED = "group_prompt"  # the prompt last asked: an answer is for that one
 UNAVAILABLE = "Sorry, I can't reach the session just now. Please try again in a minute."
 SHARE_WORDS = re.compile(r"\b(yes|yeah|yep|share|sharing|ok|okay|sure|fine|happy to)\b", re.I)
 NO_WORDS = re.compile(r"\b(no|not|don'?t|private|rather not)\b", re.I)
@@ -103,7 +104,7 @@ class ActionJoinSession(GroupAction):
                                  f"all). To your trainer you are Participant {place.number}.")
         consent = None if place.shares is None else ("share" if place.shares else "private")
         return [*reset_events(), SlotSet(ACTIVE, True), SlotSet(CONSENT, consent),
-                SlotSet(ANSWER, None)]
+                SlotSet(ANSWER, None), SlotSet(ASKED, None)]
 
 
 class ActionAskGroupConsent(PraxisAction):
@@ -149,7 +150,7 @@ class ActionAskGroupAnswer(GroupAction):
                                                f"\n\n{head}{prompt.text}"))
         else:
             dispatcher.utter_message(text=f"{head}{prompt.text}")
-        return []
+        return [SlotSet(ASKED, float(prompt.index))]
 
 
 def waiting_text(place: Place) -> str:
@@ -193,14 +194,16 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
             if place is None or place.prompt is None:  # ended, or waiting for the trainer
                 if place is not None:
                     dispatcher.utter_message(text=waiting_text(place))
-                return {ANSWER: text or "-", **({} if place else {ACTIVE: False})}
+                return {ANSWER: "-", **({} if place else {ACTIVE: False})}
             if len(text.split()) < MIN_WORDS:
                 dispatcher.utter_message(text="Could you say a little more? A sentence or two "
                                          "is plenty.")
                 return {ANSWER: None}
+            asked = tracker.get_slot(ASKED)
+            prompt = int(asked) if asked is not None else place.prompt
             findings, passage, chunk = self.ground(text)
             vector = [round(float(x), 5) for x in self.embed([text])[0]]
-            new, kept = await asyncio.to_thread(group_sessions.record, owner, place.prompt, text,
+            new, kept = await asyncio.to_thread(group_sessions.record, owner, prompt, text,
                                                 vector, findings, passage, self.settings)
         except SQLAlchemyError:
             dispatcher.utter_message(text=UNAVAILABLE)
@@ -314,4 +317,5 @@ class ActionGroupLeave(GroupAction):
             text="You've left the session, and anything you shared in it was removed. Say "
             "\"start a reflection\" for one of your own." if left else
             "You're not in a group session.")
-        return [SlotSet(ACTIVE, False), SlotSet(CONSENT, None), SlotSet(ANSWER, None)]
+        return [SlotSet(ACTIVE, False), SlotSet(CONSENT, None), SlotSet(ANSWER, None),
+                SlotSet(ASKED, None)]

@@ -199,13 +199,16 @@ def set_sharing(owner: Owner, shares: bool, settings: config.Settings | None = N
 def record(owner: Owner, prompt: int, text: str, vector: list[float], findings: list[str],
            passage: str, settings: config.Settings | None = None) -> tuple[Place, int | None]:
     """The owner answered ``prompt``: move them on, and keep the answer if they share it.
-    Returns their new place and the shared answer's id (None when private)."""
+    Returns their new place and the shared answer's id (None when private, or when that
+    prompt was answered already: the same answer sent again is kept once)."""
     with session(settings) as s:
         found = _latest(s, owner)
         if found is None:
             raise NotFound("not in a session")
         row, p = found
         kept = None
+        if prompt < p.position:  # already answered (a turn sent again after a fault)
+            return _place(row, p), None
         if p.shares:
             answer = SharedAnswer(session_id=row.id, participant_id=p.id, prompt=prompt,
                                   text=text, vector=vector, findings=findings, passage=passage,

@@ -11,6 +11,7 @@ the token's holder.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 NEXT_INTENT = "group_next"
 MAX_SENDERS = 1000
+AT_ONCE = 8  # participants served at the same time (each is one turn of the dialogue)
 
 
 def reference(tracker: DialogueStateTracker) -> dict[str, Any] | None:
@@ -76,15 +78,19 @@ class GroupPush(InputChannel):
             if agent is None or not agent.is_ready():
                 return response.json({"error": "the server is still starting"}, status=503)
             channels = {c.name(): c for c in getattr(request.app.ctx, "input_channels", [])}
-            pushed, failed = 0, 0
-            for s in senders:
-                try:
-                    await self._push(agent, channels, s["sender_id"], s["channel"])
-                    pushed += 1
-                except (Exception, ActionServerUnavailable):  # one fault stops no one else
-                    failed += 1
-                    logger.exception("a group prompt could not be pushed")
-            return response.json({"pushed": pushed, "failed": failed})
+            gate = asyncio.Semaphore(AT_ONCE)
+
+            async def one(s: dict[str, str]) -> bool:
+                async with gate:
+                    try:
+                        await self._push(agent, channels, s["sender_id"], s["channel"])
+                        return True
+                    except (Exception, ActionServerUnavailable):  # one fault stops no one else
+                        logger.exception("a group prompt could not be pushed")
+                        return False
+
+            done = await asyncio.gather(*(one(s) for s in senders))
+            return response.json({"pushed": sum(done), "failed": len(done) - sum(done)})
 
         return bp
 

@@ -145,3 +145,13 @@ def test_deleting_a_session_deletes_its_participants_and_answers(settings):
     group_sessions.record(ANA, 0, "kept until deleted", [1.0], [], "", settings)
     group_sessions.remove(row.id, "tess", settings)
     assert shared(settings) == [] and group_sessions.place(ANA, settings) is None
+
+
+def test_the_same_answer_sent_again_is_kept_once_and_moves_no_one_on(settings):
+    row = make(settings, paced=False, prompts=3)
+    group_sessions.join(row.code, ANA, settings)
+    group_sessions.set_sharing(ANA, True, settings)
+    first, kept = group_sessions.record(ANA, 0, "once", [1.0], [], "", settings)
+    again, kept_again = group_sessions.record(ANA, 0, "once", [1.0], [], "", settings)
+    assert kept is not None and kept_again is None
+    assert first.prompt == again.prompt == 1 and shared(settings) == ["once"]
