@@ -4,6 +4,7 @@ pointed at a local fake of Microsoft's Bot Framework services."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import uuid
 
@@ -24,6 +25,21 @@ def free_port():
             return s.getsockname()[1]
 
     return pick
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (which never downloads a browser of its own)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install "
+                    "chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="session")

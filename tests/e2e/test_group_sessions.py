@@ -11,12 +11,11 @@ import csv
 import io
 import json
 import re
-import shutil
 from datetime import timedelta
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from praxis.config import ROOT
 from store import group_sessions
@@ -40,17 +39,6 @@ ANSWERS = {
                "The power sits with leaders, so our evidence from students counts for less.",
                "It tells me the hierarchy decides and practitioners only deliver."],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is missing: `make test` installs it")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def new_page(browser: Browser) -> Page:

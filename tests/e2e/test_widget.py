@@ -4,12 +4,11 @@ dropped connection, keyboard only, escaping, limits, the download, and axe-core'
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from praxis.config import ROOT
 
@@ -21,18 +20,6 @@ WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 TIMEOUT_MS = 30_000
 ANSWER = ("Last month my head of service turned down my idea for group workshops because "
           "appointment numbers were what the university measured.")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install "
-                    "chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
