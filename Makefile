@@ -84,7 +84,7 @@ run: setup
 	$(PRAXIS) serve
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check praxis actions knowledge bot web tests bench
+	$(VENV)/bin/ruff check praxis actions knowledge bot web store tests bench
 
 validate: setup
 	$(PRAXIS) rasa data validate --data bot/data --domain domain.yml --config config.yml \
