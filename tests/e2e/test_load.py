@@ -39,7 +39,7 @@ def script(i: int) -> list[str]:
 
 
 UNAVAILABLE = "couldn't take that in"  # bot/resilience.py: the turn was not stored
-RESENDS = 3
+RESENDS, PAUSE_S = 5, 2.0  # "please send your last message again in a minute"
 
 
 def converse(url: str, i: int) -> tuple[list[float], list[str], int]:
@@ -59,8 +59,10 @@ def converse(url: str, i: int) -> tuple[list[float], list[str], int]:
             if UNAVAILABLE not in text:
                 break
             resent += 1
+            time.sleep(PAUSE_S)
         else:
-            raise AssertionError(f"conversation {i}: {message!r} was refused {RESENDS + 1} times")
+            raise AssertionError(f"conversation {i}: {message!r} was refused {RESENDS + 1} "
+                                 f"times: {text}")
         if text.startswith("Here is your reflection"):
             summaries.append(text)
     return times, summaries, resent
