@@ -40,7 +40,7 @@ def knowledge_base() -> KnowledgeBase:
             from knowledge.embedding import Embedder
 
             settings = config.get()
-            embedder = Embedder(settings.embedding_model)
+            embedder = Embedder(settings.embedding_model, precision=settings.embedding_precision)
             _kb = KnowledgeBase.load(settings.index_path, embedder,
                                      method=settings.retrieval_method)
             log.info("knowledge base ready: %s chunks, model %s",

