@@ -131,8 +131,11 @@ def train_figures(install: Path | None = None) -> dict[str, float]:
 
         def timed() -> float:
             start = time.perf_counter()
-            subprocess.run(cmd, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            done = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            if done.returncode:
+                tail = "\n".join(done.stderr.splitlines()[-30:])
+                raise RuntimeError(f"rasa train failed ({done.returncode}):\n{tail}")
             return round(time.perf_counter() - start, 1)
 
         scratch = timed()
