@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -9,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import PraxisAction
 from actions.citations import TextOnly, message
-
-SECOND_PASSAGE_MARGIN = 0.06
+from knowledge.engine import EVIDENCE_MARGIN as SECOND_PASSAGE_MARGIN
 
 
 def what_it_covers() -> str:
@@ -34,9 +34,17 @@ class ActionAnswerReport(PraxisAction):
         question = (tracker.latest_message.get("text") or "").strip()
         s = self.settings
         hits, coverage = self.retriever.lookup(question, k=3)
+        hits = [h for h in hits if h.score >= s.report_threshold]
+        if coverage.missing and hits and replace(coverage, missing=None).covered(
+                s.report_threshold, s.coverage_margin):
+            # on the subject, but asking for a detail the passages lack: say which, and show
+            # what the report does say
+            dispatcher.utter_message(**message(
+                f"The report summary doesn't give {coverage.missing}, so I won't guess. What "
+                "it does say nearest to your question: ", hits[0].chunk))
+            return []
         if not coverage.covered(s.report_threshold, s.coverage_margin):
             hits = []
-        hits = [h for h in hits if h.score >= s.report_threshold]
         if not hits:
             dispatcher.utter_message(
                 text="The report summary doesn't cover that, so I won't guess. " + what_it_covers()

@@ -235,6 +235,12 @@ def table(results: dict[str, Any]) -> str:
                          f"{r['recall_at_1']} | {r['recall_at_3']} | {r['mrr']} | "
                          f"{r['abstain_precision']} | {r['abstain_recall']} | "
                          f"{r['false_refusals']} |")
+    if "without_details" in ret:
+        default = results["retrieval"]["default"]
+        lines += ["", f"Abstain recall of {default} without the missing-detail rule (answerable "
+                  "refused): " + "; ".join(
+                      f"{name} {r['abstain_recall']} ({r['false_refusals']})"
+                      for name, r in ret["without_details"].items()) + "."]
     if "bench_s" in results:
         steps = "; ".join(f"{k} {v} s" for k, v in results["bench_s"].items())
         lines += ["", f"Time of each benchmark step: {steps}."]

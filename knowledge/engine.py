@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import tomllib
 
+from knowledge import details
 from knowledge.chunking import Chunk, chunk_document, sentences_of
 from knowledge.documents import SourceError, find_sources, load_document, metadata_path
 from knowledge.embedding import Embedder
@@ -25,6 +26,9 @@ from knowledge.lexical import LexicalIndex
 CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
 METHODS = ("dense", "bm25", "hybrid")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack, Clarke and Buettcher, 2009)
+# A detail a question asks for is looked for in its closest passage and in any other this close
+# to it: the passages an answer would quote (actions/report.py quotes a second one this close).
+EVIDENCE_MARGIN = 0.06
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
 
 
@@ -50,15 +54,18 @@ class QueryExpander:
 @dataclass(frozen=True)
 class Coverage:
     """How close a query, as written (before query expansion), comes to the passages and to
-    the questions the sources do not answer (cosine similarities; 0.0 where there is none)."""
+    the questions the sources do not answer (cosine similarities; 0.0 where there is none), and
+    the detail it asks for that none of its closest passages gives (``knowledge.details``)."""
 
     passage: float
     not_covered: float
+    missing: str | None = None
 
     def covered(self, threshold: float, margin: float) -> bool:
-        """Answerable: close enough to a passage, and closer to it than to any question the
-        sources say they do not answer (by ``margin``)."""
-        return self.passage >= threshold and self.passage >= self.not_covered + margin
+        """Answerable: close enough to a passage, closer to it than to any question the sources
+        say they do not answer (by ``margin``), and not asking for a detail they lack."""
+        return (self.missing is None and self.passage >= threshold
+                and self.passage >= self.not_covered + margin)
 
 
 @dataclass(frozen=True)
@@ -278,11 +285,14 @@ class KnowledgeBase:
         if coverage:
             written = searched.copy()
             written[changed] = vectors[len(queries):]
-            closest = self.index.search(written, 1, skip=self._skip)
+            closest = self.index.search(written, 3, skip=self._skip)
             anchors = self._anchor_vectors() @ written.T if self._skip else None
             coverages = [Coverage(passage=found[0][1] if found else 0.0,
                                   not_covered=float(anchors[:, n].max())
-                                  if anchors is not None else 0.0)
+                                  if anchors is not None else 0.0,
+                                  missing=details.missing(
+                                      queries[n], (self.chunks[i].text for i, score in found
+                                                   if score >= found[0][1] - EVIDENCE_MARGIN)))
                          for n, found in enumerate(closest)]
         out = []
         for q, found, cov in zip(expanded, dense, coverages, strict=True):

@@ -71,7 +71,7 @@ class Settings:
     # at least COVERAGE_MARGIN above the closest question the sources say they do not answer;
     # otherwise "the report does not cover that". Chosen by `make bench` on its tuning sets.
     report_threshold: float = 0.20
-    coverage_margin: float = 0.0
+    coverage_margin: float = -0.01
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
     staff_support: str = (

@@ -69,6 +69,18 @@ def test_report_question_outside_the_report_is_not_answered(kb, make_tracker):
     assert "Leadership's role" in text  # says what it does cover
 
 
+def test_a_detail_the_report_lacks_is_named_and_the_nearest_passage_shown(kb, make_tracker):
+    _, messages = run(ActionAnswerReport(kb, SETTINGS),
+                      make_tracker("which university was the study done at?", "ask_report"))
+    [m] = messages
+    assert m["text"].startswith("The report summary doesn't give the institution's name, so I "
+                                "won't guess. What it does say nearest to your question: “")
+    assert "UK higher education institution" in m["text"]
+    blocks = m["custom"]["blocks"]
+    assert [b["type"] for b in blocks] == ["text", "citation"]
+    assert blocks[1]["section"].endswith("About the study")
+
+
 def test_document_details_are_not_passed_off_as_a_quotation(kb, make_tracker):
     _, messages = run(ActionAnswerReport(kb, SETTINGS),
                       make_tracker("who is the author of the report?", "ask_report"))

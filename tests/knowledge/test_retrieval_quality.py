@@ -1,9 +1,10 @@
 """Retrieval quality on everyday practitioner questions, written apart from the indexed
-material (tests/knowledge/questions.yml, one of the sets the method is tuned on). Prints
-recall@1, recall@3 and MRR, and asserts the targets of the benchmark issue: recall@3 >= 0.95
-and recall@1 >= 0.8 with the default method; abstention >= 0.9 on the unanswerable questions
-with at most one answerable question refused, which is not reached yet (0.85 here; see the
-README's Performance section) and is kept as an expected failure."""
+material. Prints recall@1, recall@3 and MRR, and asserts the targets of the benchmark issue:
+recall@3 >= 0.95 and recall@1 >= 0.8 with the default method on tests/knowledge/questions.yml
+(one of the sets the method is tuned on); abstention >= 0.9 on the unanswerable questions with
+at most one answerable question refused. Abstention is asserted on that tuning set, as a guard,
+and against its target on bench/questions_blind3.yml, the set never tuned on, where it is not
+reached (0.68; see the README's Performance section): an expected failure."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 QUESTIONS = Path(__file__).with_name("questions.yml")
+BLIND = Path(__file__).parents[2] / "bench" / "questions_blind3.yml"
 
 
 def evaluate(kb, items, k=10):
@@ -44,11 +46,11 @@ def test_recall_at_3_on_practitioner_questions(kb):
     assert m["recall_at_1"] >= 0.8
 
 
-def abstention(kb):
+def abstention(kb, path=QUESTIONS):
     from praxis import config
 
     s = config.Settings()
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     una = data["unanswerable"]
     ans = [q["q"] for q in data["answerable"]]
     refused = [q for q, c in zip(una, kb.coverage_many(una), strict=True)
@@ -64,10 +66,11 @@ def abstention(kb):
 
 def test_questions_the_report_cannot_answer_are_refused(kb):
     rate, wrongly = abstention(kb)
-    assert rate >= 0.85 and len(wrongly) <= 1
+    assert rate >= 0.95 and len(wrongly) <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="abstention target of the benchmark issue not reached")
-def test_abstention_reaches_its_target(kb):
-    rate, wrongly = abstention(kb)
+@pytest.mark.xfail(strict=True, reason="abstention target of the benchmark issue not reached on "
+                   "the set never tuned on")
+def test_abstention_reaches_its_target_on_the_untuned_set(kb):
+    rate, wrongly = abstention(kb, BLIND)
     assert rate >= 0.9 and len(wrongly) <= 1
