@@ -226,7 +226,8 @@ def table(results: dict[str, Any]) -> str:
     lines += ["", f"Retrieval (default: {results['retrieval']['default']}; method and "
               f"abstention chosen on the tuning sets {', '.join(ret.get('tuning_sets', []))}: "
               f"threshold {chosen['threshold']}, margin {chosen['margin']}; "
-              f"{ret['headline_set']} never tuned on):", "",
+              f"{' and '.join(ret.get('untuned_sets', [ret['headline_set']]))} never tuned "
+              "on):", "",
               "| set | method | recall@1 | recall@3 | MRR | abstain precision | abstain recall "
               "| answerable refused |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, methods in ret["sets"].items():
