@@ -36,14 +36,14 @@ class ActionAnswerReport(PraxisAction):
         hits, coverage = self.retriever.lookup(question, k=3)
         hits = [h for h in hits if h.score >= s.report_threshold]
         if coverage.missing and hits and replace(coverage, missing=None).covered(
-                s.report_threshold, s.coverage_margin):
+                s.report_threshold, s.coverage_margin, s.verify_threshold):
             # on the subject, but asking for a detail the passages lack: say which, and show
             # what the report does say
             dispatcher.utter_message(**message(
                 f"The report summary doesn't give {coverage.missing}, so I won't guess. What "
                 "it does say nearest to your question: ", hits[0].chunk))
             return []
-        if not coverage.covered(s.report_threshold, s.coverage_margin):
+        if not coverage.covered(s.report_threshold, s.coverage_margin, s.verify_threshold):
             hits = []
         if not hits:
             dispatcher.utter_message(

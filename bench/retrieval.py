@@ -1,14 +1,15 @@
 """Retrieval quality: dense, BM25 and hybrid compared on practitioner question sets.
 
-Five sets, each written apart from the indexed material. Four are tuning sets, seen while
-tuning, which choose the method and the abstention thresholds: ``tests/knowledge/questions.yml``
-(the test suite's), ``bench/questions_holdout.yml``, ``bench/questions_blind.yml`` and
-``bench/questions_blind2.yml`` (each blind until its failures were studied to improve
-abstention; blind2's shaped the missing-detail rules of ``knowledge.details``).
-``bench/questions_blind3.yml`` was written and committed before those rules, and before any
-method was run on it, and ``bench/questions_blind4.yml`` after blind3's figures were known; both
-are never used for tuning: their figures are the honest estimate (blind3 is the headline).
-Answerable questions give recall@1, recall@3 and MRR; unanswerable ones test abstention.
+Six sets, each written apart from the indexed material. Four are tuning sets, in
+``knowledge/questions/``: ``practitioners.yml`` (here "tests", the test suite's), ``holdout.yml``,
+``blind.yml`` and ``blind2.yml``, each blind until its failures were studied to improve
+abstention (blind2's shaped the missing-detail rules of ``knowledge.details``). They choose the
+method and the abstention thresholds, and they are the answer verifier's training data
+(``knowledge.verifier``). ``bench/questions_blind3.yml`` was written and committed before the
+detail rules and the verifier, and ``bench/questions_blind4.yml`` after blind3's figures were
+known; neither is ever tuned or trained on: their figures are the honest estimate (blind3 is the
+headline). Answerable questions give recall@1, recall@3 and MRR; unanswerable ones test
+abstention.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import yaml
 from knowledge.engine import METHODS, KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "knowledge" / "questions"
 SETS = {
-    "tests": ROOT / "tests" / "knowledge" / "questions.yml",
-    "holdout": ROOT / "bench" / "questions_holdout.yml",
-    "blind": ROOT / "bench" / "questions_blind.yml",
-    "blind2": ROOT / "bench" / "questions_blind2.yml",
+    "tests": QUESTIONS / "practitioners.yml",
+    "holdout": QUESTIONS / "holdout.yml",
+    "blind": QUESTIONS / "blind.yml",
+    "blind2": QUESTIONS / "blind2.yml",
     "blind3": ROOT / "bench" / "questions_blind3.yml",
     "blind4": ROOT / "bench" / "questions_blind4.yml",
 }
@@ -46,6 +48,7 @@ class Scored:
     passage: float
     not_covered: float
     missing: str | None  # a detail asked for that the closest passages lack
+    answered: float | None  # the verifier's probability that the closest passage answers it
 
 
 def load_set(path: Path) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def score_set(kb: KnowledgeBase, data: dict[str, Any], k: int = 10) -> dict[str,
                 rank = next((i + 1 for i, s in enumerate(sections) if s in item["expected"]),
                             None)
             scored.append(Scored(rank, found[0].score if found else 0.0, cov.passage,
-                                 cov.not_covered, cov.missing))
+                                 cov.not_covered, cov.missing, cov.answered))
         out[kind] = scored
     return out
 
@@ -78,10 +81,13 @@ def pooled(*scored: dict[str, list[Scored]]) -> dict[str, list[Scored]]:
             for kind in ("answerable", "unanswerable")}
 
 
-def refuses(s: Scored, method: str, threshold: float, margin: float,
-            details: bool = True) -> bool:
-    """Whether ``s`` is refused; ``details=False`` leaves out the missing-detail rule."""
+def refuses(s: Scored, method: str, threshold: float, margin: float, details: bool = True,
+            verify: float = 0.0) -> bool:
+    """Whether ``s`` is refused; ``details=False`` leaves out the missing-detail rule and
+    ``verify=0`` the verifier."""
     if details and s.missing is not None:
+        return True
+    if verify and s.answered is not None and s.answered < verify:
         return True
     if method == "bm25":
         return s.top_score < threshold
@@ -89,11 +95,11 @@ def refuses(s: Scored, method: str, threshold: float, margin: float,
 
 
 def metrics(scored: dict[str, list[Scored]], method: str, threshold: float,
-            margin: float, details: bool = True) -> dict[str, float]:
+            margin: float, details: bool = True, verify: float = 0.0) -> dict[str, float]:
     ans, una = scored["answerable"], scored["unanswerable"]
     n = len(ans)
-    false_refusals = sum(refuses(s, method, threshold, margin, details) for s in ans)
-    refused_una = sum(refuses(s, method, threshold, margin, details) for s in una)
+    false_refusals = sum(refuses(s, method, threshold, margin, details, verify) for s in ans)
+    refused_una = sum(refuses(s, method, threshold, margin, details, verify) for s in una)
     refused = false_refusals + refused_una
     return {
         "recall_at_1": round(sum(s.rank == 1 for s in ans) / n, 3),
@@ -123,11 +129,15 @@ def choose_abstention(scored: dict[str, list[Scored]], method: str) -> tuple[flo
     return best[1] if best else (grid[0][0], grid[0][1])
 
 
-def compare(kb: KnowledgeBase) -> dict[str, Any]:
+def compare(kb: KnowledgeBase, verify: float = 0.0) -> dict[str, Any]:
     """Every method on every set. The abstention thresholds are chosen on the tuning sets
-    (pooled), and so is the default method (recall@3, then MRR)."""
+    (pooled), and so is the default method (recall@3, then MRR). With ``verify`` (and
+    ``kb.verifier``) the answer verifier refuses too; it is left out while the thresholds are
+    chosen, since it was trained on the tuning sets and would make any threshold look right."""
     sets = {name: load_set(path) for name, path in SETS.items() if path.exists()}
-    results: dict[str, Any] = {"sets": {}, "chosen": {}, "tuning_sets": list(TUNING)}
+    verify = verify if kb.verifier is not None else 0.0
+    results: dict[str, Any] = {"sets": {}, "chosen": {}, "tuning_sets": list(TUNING),
+                               "verify_threshold": verify}
     scored = {m: {name: score_set(kb.with_method(m), data) for name, data in sets.items()}
               for m in METHODS}
     tuning: dict[str, dict[str, float]] = {}
@@ -135,10 +145,10 @@ def compare(kb: KnowledgeBase) -> dict[str, Any]:
         together = pooled(*(scored[method][name] for name in TUNING))
         t, m = choose_abstention(together, method)
         results["chosen"][method] = {"threshold": t, "margin": m}
-        tuning[method] = metrics(together, method, t, m)
+        tuning[method] = metrics(together, method, t, m, verify=verify)
         for name in sets:
-            results["sets"].setdefault(name, {})[method] = metrics(scored[method][name],
-                                                                    method, t, m)
+            results["sets"].setdefault(name, {})[method] = metrics(
+                scored[method][name], method, t, m, verify=verify)
     results["tuning"] = tuning
     results["default"] = max(METHODS, key=lambda m: (tuning[m]["recall_at_3"],
                                                      tuning[m]["mrr"]))
@@ -146,8 +156,12 @@ def compare(kb: KnowledgeBase) -> dict[str, Any]:
     results["headline_set"] = headline
     results["untuned_sets"] = [name for name in sets if name not in TUNING]
     default, chosen = results["default"], results["chosen"][results["default"]]
-    # what the missing-detail rule adds: the default method without it, on every set
-    results["without_details"] = {
-        name: metrics(scored[default][name], default, chosen["threshold"], chosen["margin"],
-                      details=False) for name in sets}
+    # what the verifier and the missing-detail rule add: the default method without them
+    results["without"] = {
+        name: {"verifier": metrics(scored[default][name], default, chosen["threshold"],
+                                   chosen["margin"]),
+               "verifier_and_details": metrics(scored[default][name], default,
+                                               chosen["threshold"], chosen["margin"],
+                                               details=False)}
+        for name in sets}
     return results

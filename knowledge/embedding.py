@@ -86,7 +86,7 @@ class Embedder:
         """Embed ``texts`` as a float32 array of shape (len(texts), dimension), rows of norm 1."""
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
-        with self._autocast():
+        with self.autocast():
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,
@@ -96,7 +96,7 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype="float32")
 
-    def _autocast(self) -> contextlib.AbstractContextManager[object]:
+    def autocast(self) -> contextlib.AbstractContextManager[object]:
         if self.precision == "float32":
             return contextlib.nullcontext()
         import torch

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tomllib
@@ -22,6 +23,9 @@ from knowledge.documents import SourceError, find_sources, load_document, metada
 from knowledge.embedding import Embedder
 from knowledge.index import IndexLoadError, IndexOutdated, VectorIndex
 from knowledge.lexical import LexicalIndex
+
+if TYPE_CHECKING:
+    from knowledge.verifier import Verifier
 
 CHUNKER_VERSION = "2"  # bump when chunking or row layout changes, so indexes are rebuilt
 METHODS = ("dense", "bm25", "hybrid")
@@ -60,12 +64,15 @@ class Coverage:
     passage: float
     not_covered: float
     missing: str | None = None
+    answered: float | None = None  # the verifier's probability that the passage answers it
 
-    def covered(self, threshold: float, margin: float) -> bool:
+    def covered(self, threshold: float, margin: float, verify: float = 0.0) -> bool:
         """Answerable: close enough to a passage, closer to it than to any question the sources
-        say they do not answer (by ``margin``), and not asking for a detail they lack."""
+        say they do not answer (by ``margin``), not asking for a detail they lack, and (where
+        there is a verifier) judged answered by the passage with probability ``verify``."""
         return (self.missing is None and self.passage >= threshold
-                and self.passage >= self.not_covered + margin)
+                and self.passage >= self.not_covered + margin
+                and (self.answered is None or self.answered >= verify))
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,12 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._skip = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "not_covered")
         self._anchors: np.ndarray | None = None  # vectors of the "not covered" questions
+        self.verifier: Verifier | None = None  # knowledge.verifier, where one was trained
+
+    @property
+    def not_covered_ids(self) -> frozenset[int]:
+        """The chunks that list questions the sources do not answer."""
+        return self._skip
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -155,7 +168,7 @@ class KnowledgeBase:
     def with_method(self, method: str) -> KnowledgeBase:
         """The same index searched another way."""
         kb = KnowledgeBase(self.index, self.embedder, self.expander, method)
-        kb._lexical, kb._anchors = self._lexical, self._anchors
+        kb._lexical, kb._anchors, kb.verifier = self._lexical, self._anchors, self.verifier
         return kb
 
     @property
@@ -213,6 +226,9 @@ class KnowledgeBase:
         if check_sources and kb.is_stale():
             raise IndexLoadError(f"the knowledge sources changed since the index in {folder} "
                                  "was built: run `praxis index` to rebuild it")
+        from knowledge import verifier
+
+        kb.verifier = verifier.load_for(kb, Path(folder) / verifier.FOLDER)
         return kb
 
     @classmethod
@@ -287,12 +303,20 @@ class KnowledgeBase:
             written[changed] = vectors[len(queries):]
             closest = self.index.search(written, 3, skip=self._skip)
             anchors = self._anchor_vectors() @ written.T if self._skip else None
+            answered: list[float | None] = [None] * len(queries)
+            if self.verifier is not None:
+                asked = [n for n, found in enumerate(closest) if found]
+                probabilities = self.verifier.probability(
+                    [(queries[n], self.chunks[closest[n][0][0]].text) for n in asked])
+                for n, p in zip(asked, probabilities, strict=True):
+                    answered[n] = float(p)
             coverages = [Coverage(passage=found[0][1] if found else 0.0,
                                   not_covered=float(anchors[:, n].max())
                                   if anchors is not None else 0.0,
                                   missing=details.missing(
                                       queries[n], (self.chunks[i].text for i, score in found
-                                                   if score >= found[0][1] - EVIDENCE_MARGIN)))
+                                                   if score >= found[0][1] - EVIDENCE_MARGIN)),
+                                  answered=answered[n])
                          for n, found in enumerate(closest)]
         out = []
         for q, found, cov in zip(expanded, dense, coverages, strict=True):

@@ -25,6 +25,7 @@ def _embedder(settings: config.Settings):
 
 
 def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
+    from knowledge import verifier
     from knowledge.engine import KnowledgeBase, chunk_sources
 
     if args.if_changed and not args.paths:
@@ -33,15 +34,26 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
         if not built:
             print(f"Knowledge index is up to date ({kb.manifest['chunk_count']} chunks, "
                   f"{settings.index_path}).")
-            return 0
     else:
         paths = [Path(p) for p in args.paths] or settings.sources
         chunks = chunk_sources(paths, on_source=lambda p: print(f"reading {p}", file=sys.stderr))
         kb = KnowledgeBase.from_chunks(paths, chunks, _embedder(settings), progress=True)
         kb.save(settings.index_path)
-    m = kb.manifest
-    print(f"Indexed {m['chunk_count']} chunks ({m['row_count']} vectors) from "
-          f"{', '.join(m['sources'])} with {m['model']} into {settings.index_path}.")
+        built = True
+    if built:
+        m = kb.manifest
+        print(f"Indexed {m['chunk_count']} chunks ({m['row_count']} vectors) from "
+              f"{', '.join(m['sources'])} with {m['model']} into {settings.index_path}.")
+    if not settings.verify_threshold:
+        return 0
+    folder = settings.index_path / verifier.FOLDER
+    if verifier.manifest_of(folder) is None or built or verifier.load_for(kb, folder) is None:
+        print("Training the answer verifier (a few minutes)...", file=sys.stderr, flush=True)
+    _, trained = verifier.ensure(kb, folder)
+    info = verifier.manifest_of(folder) or {}
+    print(f"Answer verifier {'trained' if trained else 'is up to date'}: {info.get('pairs')} "
+          f"question-passage pairs from {', '.join(info.get('question_files', []))} and the "
+          f"sources' questions ({info.get('train_s')} s), in {folder}.")
     return 0
 
 

@@ -72,6 +72,9 @@ class Settings:
     # otherwise "the report does not cover that". Chosen by `make bench` on its tuning sets.
     report_threshold: float = 0.20
     coverage_margin: float = -0.01
+    # ... and the answer verifier (knowledge/verifier.py) gives at least this probability that
+    # the passage answers it (0: no verifier, none is trained).
+    verify_threshold: float = 0.5
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
     staff_support: str = (

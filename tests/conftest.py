@@ -32,6 +32,18 @@ def kb(embedder, index_dir):
     return kb
 
 
+@pytest.fixture(scope="session")
+def served_kb(embedder):
+    """The knowledge base as the action server loads it: the index and answer verifier that
+    `praxis index` (`make setup`) built."""
+    from knowledge.engine import KnowledgeBase
+    from praxis import config
+
+    kb = KnowledgeBase.load(config.get().index_path, embedder)
+    assert kb.verifier is not None, "no answer verifier: run `make setup`"
+    return kb
+
+
 @pytest.fixture
 def make_tracker():
     """Build a rasa-sdk Tracker from a few facts, as the action server would receive it."""

@@ -149,8 +149,9 @@ def export_csv(row: GroupSession) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    answers = _shared(row)
     for p in prompts:
-        mine = [a for a in _shared(row) if a.prompt == p.index]
+        mine = [a for a in answers if a.prompt == p.index]
         _, label_of = _clusters(mine)
         for a in mine:
             writer.writerow([f"{p.index + 1}. {p.label}", a.text, label_of[a.id],

@@ -1,0 +1,189 @@
+"""Whether a passage answers a question: a small cross-encoder trained on this knowledge base's
+own labelled questions.
+
+A sentence embedding says what a question is *about*; "how were participants recruited?" is
+about the study as much as "how was the study done?" is, and only the second is answered by the
+summary. A cross-encoder reads the question and the passage together, so it can learn the
+difference. None ships offline, so Praxis trains one at index time (``praxis index``) from the
+embedding model's own weights (MiniLM, with a fresh one-output head), on:
+
+- questions each passage answers: its source's listed questions, and the answerable questions
+  of the labelled sets in ``knowledge/questions/`` with the passage they expect;
+- questions no passage answers, each with the passages closest to it: the sources' "not
+  covered" list and the sets' unanswerable questions.
+
+It is seeded, so the same data trains the same model. A question is answered only when the
+verifier's probability that its closest passage answers it is at least ``VERIFY_THRESHOLD`` (0.5,
+the training's own decision boundary; 0 turns the check off). It is saved beside the index, in
+``verifier/``, and retrained when the sources or the labelled questions change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+if TYPE_CHECKING:
+    from knowledge.engine import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+QUESTIONS = Path(__file__).with_name("questions")
+VERSION = "1"
+FOLDER = "verifier"
+MANIFEST = "praxis-verifier.json"
+EPOCHS, LEARNING_RATE, BATCH, MAX_TOKENS, SEED = 3, 5e-5, 16, 160, 0
+NEGATIVE_PASSAGES = 2  # the closest passages an unanswerable question is paired with
+
+
+def question_files(folder: Path = QUESTIONS) -> list[Path]:
+    return sorted(folder.glob("*.yml"))
+
+
+def training_hash(kb: KnowledgeBase, files: list[Path]) -> str:
+    h = hashlib.sha256(f"{VERSION} {kb.manifest.get('sources_hash')} {kb.embedder.name}".encode())
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def training_pairs(kb: KnowledgeBase, files: list[Path]) -> list[tuple[str, str, float]]:
+    """(question, passage text, 1.0 if the passage answers it else 0.0)."""
+    passages = [c for c in kb.chunks if c.kind != "not_covered"]
+    first_of = {}
+    for c in passages:
+        first_of.setdefault(c.section, c)
+    pairs = [(q, c.text, 1.0) for c in passages for q in c.questions]
+    negatives = [q for c in kb.chunks if c.kind == "not_covered" for q in c.questions]
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for item in data.get("answerable", []):
+            chunk = first_of.get(item["expected"][0])
+            if chunk is not None:
+                pairs.append((item["q"], chunk.text, 1.0))
+        negatives += list(data.get("unanswerable", []))
+    vectors = kb.embedder.embed(negatives)
+    closest = kb.index.search(vectors, NEGATIVE_PASSAGES, skip=kb.not_covered_ids)
+    for q, found in zip(negatives, closest, strict=True):
+        pairs += [(q, kb.chunks[i].text, 0.0) for i, _ in found]
+    return pairs
+
+
+class Verifier:
+    """``probability(pairs)``: for each (question, passage text), how likely the passage answers
+    the question."""
+
+    def __init__(self, model: Any, precision: str = "float32") -> None:
+        self.model = model
+        self.precision = precision
+
+    @classmethod
+    def train(cls, kb: KnowledgeBase, files: list[Path],
+              epochs: int = EPOCHS) -> tuple[Verifier, dict[str, Any]]:
+        import torch
+        from sentence_transformers import CrossEncoder
+
+        from knowledge.embedding import resolve_model
+
+        start = time.perf_counter()
+        random.seed(SEED)
+        torch.manual_seed(SEED)
+        pairs = training_pairs(kb, files)
+        from transformers.utils import logging as transformers_logging
+
+        level = transformers_logging.get_verbosity()
+        transformers_logging.set_verbosity_error()  # the new head's "MISSING" report is expected
+        try:
+            model = CrossEncoder(resolve_model(kb.embedder.name)[1], num_labels=1, device="cpu")
+        finally:
+            transformers_logging.set_verbosity(level)
+        net, tokenizer = model.model, model.tokenizer
+        optimiser = torch.optim.AdamW(net.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
+        loss_of = torch.nn.BCEWithLogitsLoss()
+        net.train()
+        order = list(pairs)
+        for _ in range(epochs):
+            random.shuffle(order)
+            for i in range(0, len(order), BATCH):
+                batch = order[i:i + BATCH]
+                encoded = tokenizer([q for q, _, _ in batch], [p for _, p, _ in batch],
+                                    padding=True, truncation=True, max_length=MAX_TOKENS,
+                                    return_tensors="pt")
+                with kb.embedder.autocast():
+                    logits = net(**encoded).logits.squeeze(-1)
+                loss = loss_of(logits.float(), torch.tensor([y for _, _, y in batch]))
+                loss.backward()
+                optimiser.step()
+                optimiser.zero_grad()
+        net.eval()
+        info = {"version": VERSION, "training_hash": training_hash(kb, files),
+                "pairs": len(pairs), "answering_pairs": int(sum(y for _, _, y in pairs)),
+                "question_files": [f.name for f in files],
+                "train_s": round(time.perf_counter() - start, 1)}
+        return cls(model, kb.embedder.precision), info
+
+    def save(self, folder: Path, info: dict[str, Any]) -> None:
+        part = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(part, ignore_errors=True)
+        self.model.save(str(part))
+        (part / MANIFEST).write_text(json.dumps(info, indent=2), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        part.replace(folder)
+
+    @classmethod
+    def load(cls, folder: Path, precision: str = "float32") -> Verifier:
+        from sentence_transformers import CrossEncoder
+
+        return cls(CrossEncoder(str(folder), device="cpu"), precision)
+
+    def probability(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        import torch
+
+        context = (torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16"
+                   else torch.inference_mode())
+        with context:
+            scores = self.model.predict(pairs, batch_size=32, show_progress_bar=False)
+        return np.asarray(scores, dtype=np.float32)  # the model's sigmoid: a probability
+
+
+def manifest_of(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def ensure(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None,
+           force: bool = False, epochs: int = EPOCHS) -> tuple[Verifier, bool]:
+    """Load the verifier in ``folder``, training (and saving) it first when there is none or
+    it was trained on other sources or questions. Returns it and whether it was trained."""
+    files = question_files() if files is None else files
+    info = manifest_of(folder)
+    if not force and info and info.get("training_hash") == training_hash(kb, files):
+        return Verifier.load(folder, kb.embedder.precision), False
+    verifier, info = Verifier.train(kb, files, epochs)
+    verifier.save(folder, info)
+    log.info("answer verifier trained on %s pairs in %s s", info["pairs"], info["train_s"])
+    return verifier, True
+
+
+def load_for(kb: KnowledgeBase, folder: Path,
+             files: list[Path] | None = None) -> Verifier | None:
+    """The verifier saved in ``folder`` if it was trained for ``kb``'s sources and ``files``
+    (default: the labelled questions), else None."""
+    info = manifest_of(folder)
+    files = question_files() if files is None else files
+    if not info or info.get("training_hash") != training_hash(kb, files):
+        return None
+    return Verifier.load(folder, kb.embedder.precision)
