@@ -43,11 +43,13 @@ def knowledge_base() -> KnowledgeBase:
             embedder = Embedder(settings.embedding_model, precision=settings.embedding_precision)
             _kb = KnowledgeBase.load(settings.index_path, embedder,
                                      method=settings.retrieval_method)
-            if not settings.verify_threshold:
-                _kb.verifier = None
-            elif _kb.verifier is None:
-                log.warning("no answer verifier for this index: run `praxis index` to train "
-                            "it; until then questions are judged without it")
+            if settings.verify_threshold:
+                from knowledge import verifier
+
+                _kb.verifier = verifier.load_for(_kb, settings.index_path / verifier.FOLDER)
+                if _kb.verifier is None:
+                    log.warning("no answer verifier for this index: run `praxis index` to "
+                                "train it; until then questions are judged without it")
             log.info("knowledge base ready: %s chunks, model %s",
                      _kb.manifest.get("chunk_count"), _kb.manifest.get("model"))
         return _kb

@@ -97,8 +97,13 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype="float32")
 
     def autocast(self) -> contextlib.AbstractContextManager[object]:
-        if self.precision == "float32":
-            return contextlib.nullcontext()
-        import torch
+        return autocast(self.precision)
 
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+
+def autocast(precision: str) -> contextlib.AbstractContextManager[object]:
+    """The context a model runs in at ``precision`` (a resolved one: float32 or bfloat16)."""
+    if precision == "float32":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)

@@ -149,7 +149,8 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._skip = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "not_covered")
         self._anchors: np.ndarray | None = None  # vectors of the "not covered" questions
-        self.verifier: Verifier | None = None  # knowledge.verifier, where one was trained
+        # knowledge.verifier, attached by whoever judges coverage with it (the action server)
+        self.verifier: Verifier | None = None
 
     @property
     def not_covered_ids(self) -> frozenset[int]:
@@ -226,9 +227,6 @@ class KnowledgeBase:
         if check_sources and kb.is_stale():
             raise IndexLoadError(f"the knowledge sources changed since the index in {folder} "
                                  "was built: run `praxis index` to rebuild it")
-        from knowledge import verifier
-
-        kb.verifier = verifier.load_for(kb, Path(folder) / verifier.FOLDER)
         return kb
 
     @classmethod

@@ -148,11 +148,9 @@ class Verifier:
     def probability(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
-        import torch
+        from knowledge.embedding import autocast
 
-        context = (torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16"
-                   else torch.inference_mode())
-        with context:
+        with autocast(self.precision):
             scores = self.model.predict(pairs, batch_size=32, show_progress_bar=False)
         return np.asarray(scores, dtype=np.float32)  # the model's sigmoid: a probability
 
@@ -164,13 +162,20 @@ def manifest_of(folder: Path) -> dict[str, Any] | None:
         return None
 
 
+def is_current(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None) -> bool:
+    """Whether ``folder`` holds a verifier trained for ``kb``'s sources and ``files`` (default:
+    the labelled questions)."""
+    info = manifest_of(folder)
+    files = question_files() if files is None else files
+    return bool(info) and info.get("training_hash") == training_hash(kb, files)
+
+
 def ensure(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None,
-           force: bool = False, epochs: int = EPOCHS) -> tuple[Verifier, bool]:
+           epochs: int = EPOCHS) -> tuple[Verifier, bool]:
     """Load the verifier in ``folder``, training (and saving) it first when there is none or
     it was trained on other sources or questions. Returns it and whether it was trained."""
     files = question_files() if files is None else files
-    info = manifest_of(folder)
-    if not force and info and info.get("training_hash") == training_hash(kb, files):
+    if is_current(kb, folder, files):
         return Verifier.load(folder, kb.embedder.precision), False
     verifier, info = Verifier.train(kb, files, epochs)
     verifier.save(folder, info)
@@ -180,10 +185,7 @@ def ensure(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None,
 
 def load_for(kb: KnowledgeBase, folder: Path,
              files: list[Path] | None = None) -> Verifier | None:
-    """The verifier saved in ``folder`` if it was trained for ``kb``'s sources and ``files``
-    (default: the labelled questions), else None."""
-    info = manifest_of(folder)
-    files = question_files() if files is None else files
-    if not info or info.get("training_hash") != training_hash(kb, files):
+    """The verifier saved in ``folder`` if it is current for ``kb`` (:func:`is_current`)."""
+    if not is_current(kb, folder, files):
         return None
     return Verifier.load(folder, kb.embedder.precision)

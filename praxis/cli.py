@@ -47,13 +47,15 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
     if not settings.verify_threshold:
         return 0
     folder = settings.index_path / verifier.FOLDER
-    if verifier.manifest_of(folder) is None or built or verifier.load_for(kb, folder) is None:
-        print("Training the answer verifier (a few minutes)...", file=sys.stderr, flush=True)
-    _, trained = verifier.ensure(kb, folder)
+    if verifier.is_current(kb, folder):
+        print(f"Answer verifier is up to date ({folder}).")
+        return 0
+    print("Training the answer verifier (a few minutes)...", file=sys.stderr, flush=True)
+    verifier.ensure(kb, folder)
     info = verifier.manifest_of(folder) or {}
-    print(f"Answer verifier {'trained' if trained else 'is up to date'}: {info.get('pairs')} "
-          f"question-passage pairs from {', '.join(info.get('question_files', []))} and the "
-          f"sources' questions ({info.get('train_s')} s), in {folder}.")
+    print(f"Answer verifier trained: {info.get('pairs')} question-passage pairs from "
+          f"{', '.join(info.get('question_files', []))} and the sources' questions "
+          f"({info.get('train_s')} s), in {folder}.")
     return 0
 
 

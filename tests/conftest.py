@@ -36,10 +36,13 @@ def kb(embedder, index_dir):
 def served_kb(embedder):
     """The knowledge base as the action server loads it: the index and answer verifier that
     `praxis index` (`make setup`) built."""
+    from knowledge import verifier
     from knowledge.engine import KnowledgeBase
     from praxis import config
 
-    kb = KnowledgeBase.load(config.get().index_path, embedder)
+    folder = config.get().index_path
+    kb = KnowledgeBase.load(folder, embedder)
+    kb.verifier = verifier.load_for(kb, folder / verifier.FOLDER)
     assert kb.verifier is not None, "no answer verifier: run `make setup`"
     return kb
 
