@@ -1,14 +1,14 @@
 """Retrieval quality: dense, BM25 and hybrid compared on practitioner question sets.
 
-Six sets, each written apart from the indexed material. Four are tuning sets, in
-``knowledge/questions/``: ``practitioners.yml`` (here "tests", the test suite's), ``holdout.yml``,
-``blind.yml`` and ``blind2.yml``, each blind until its failures were studied to improve
-abstention (blind2's shaped the missing-detail rules of ``knowledge.details``). They choose the
+Every set was written apart from the indexed material. The tuning sets are the labelled questions
+in ``knowledge/questions/``: ``practitioners.yml`` (here "tests", the test suite's),
+``holdout.yml``, ``blind.yml``, ``blind2.yml``, ``blind3.yml`` and ``blind4.yml``, each blind until
+its failures were studied, and ``paraphrases.yml``, written as training data. They choose the
 method and the abstention thresholds, and they are the answer verifier's training data
-(``knowledge.verifier``). ``bench/questions_blind3.yml`` was written and committed before the
-detail rules and the verifier, and ``bench/questions_blind4.yml`` after blind3's figures were
-known; neither is ever tuned or trained on: their figures are the honest estimate (blind3 is the
-headline). Answerable questions give recall@1, recall@3 and MRR; unanswerable ones test
+(``knowledge.verifier``). ``bench/questions_blind5.yml`` and ``bench/questions_blind6.yml`` were
+written from the summary alone, after blind4's failures were known, and committed before anything
+ran on them; they are never tuned or trained on, so their figures are the honest estimate (blind5
+is the headline). Answerable questions give recall@1, recall@3 and MRR; unanswerable ones test
 abstention.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.engine import METHODS, KnowledgeBase
+from knowledge.engine import METHODS, Coverage, KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "knowledge" / "questions"
@@ -29,12 +29,16 @@ SETS = {
     "holdout": QUESTIONS / "holdout.yml",
     "blind": QUESTIONS / "blind.yml",
     "blind2": QUESTIONS / "blind2.yml",
-    "blind3": ROOT / "bench" / "questions_blind3.yml",
-    "blind4": ROOT / "bench" / "questions_blind4.yml",
+    "blind3": QUESTIONS / "blind3.yml",
+    "blind4": QUESTIONS / "blind4.yml",
+    "paraphrases": QUESTIONS / "paraphrases.yml",
+    "blind5": ROOT / "bench" / "questions_blind5.yml",
+    "blind6": ROOT / "bench" / "questions_blind6.yml",
 }
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(41)]  # cosine 0.20 .. 0.60
 MARGINS = [-1.0] + [round(-0.10 + 0.01 * i, 2) for i in range(21)]  # -1: anchors unused
-TUNING = ("tests", "holdout", "blind", "blind2")  # the sets the method and thresholds are chosen on
+# the sets the method and thresholds are chosen on: every one in knowledge/questions/
+TUNING = ("tests", "holdout", "blind", "blind2", "blind3", "blind4", "paraphrases")
 BM25_THRESHOLDS = [round(0.5 * i, 1) for i in range(21)]  # BM25 score 0 .. 10
 
 
@@ -83,15 +87,12 @@ def pooled(*scored: dict[str, list[Scored]]) -> dict[str, list[Scored]]:
 
 def refuses(s: Scored, method: str, threshold: float, margin: float, details: bool = True,
             verify: float = 0.0) -> bool:
-    """Whether ``s`` is refused; ``details=False`` leaves out the missing-detail rule and
-    ``verify=0`` the verifier."""
-    if details and s.missing is not None:
-        return True
-    if verify and s.answered is not None and s.answered < verify:
-        return True
-    if method == "bm25":
-        return s.top_score < threshold
-    return s.passage < threshold or (margin > -1 and s.passage < s.not_covered + margin)
+    """Whether ``s`` is refused, by the rule the action server applies (``Coverage.covered``);
+    ``details=False`` leaves out the missing-detail rule and ``verify=0`` the verifier. BM25's
+    threshold is on its own score, and its margin is -1 (no anchors)."""
+    return not Coverage(passage=s.top_score if method == "bm25" else s.passage,
+                        not_covered=s.not_covered, missing=s.missing if details else None,
+                        answered=s.answered).covered(threshold, margin, verify)
 
 
 def metrics(scored: dict[str, list[Scored]], method: str, threshold: float,
@@ -115,13 +116,15 @@ def metrics(scored: dict[str, list[Scored]], method: str, threshold: float,
 
 def choose_abstention(scored: dict[str, list[Scored]], method: str) -> tuple[float, float]:
     """The threshold (and margin) that refuses the most unanswerable questions while wrongly
-    refusing at most one answerable one; ties go to the lower threshold."""
+    refusing at most one answerable question in fifty (the target's rate: one in a set of
+    about fifty); ties go to fewer wrong refusals, then the lower threshold."""
+    allowed = max(1, len(scored["answerable"]) // 50)
     grid = ([(t, -1.0) for t in BM25_THRESHOLDS] if method == "bm25"
             else [(t, m) for m in MARGINS for t in THRESHOLDS])
     best = None
     for t, m in grid:
         r = metrics(scored, method, t, m)
-        if r["false_refusals"] > 1:
+        if r["false_refusals"] > allowed:
             continue
         key = (r["abstain_recall"], -r["false_refusals"], -t)
         if best is None or key > best[0]:
@@ -152,7 +155,7 @@ def compare(kb: KnowledgeBase, verify: float = 0.0) -> dict[str, Any]:
     results["tuning"] = tuning
     results["default"] = max(METHODS, key=lambda m: (tuning[m]["recall_at_3"],
                                                      tuning[m]["mrr"]))
-    headline = "blind3" if "blind3" in results["sets"] else "holdout"
+    headline = "blind5" if "blind5" in results["sets"] else "holdout"
     results["headline_set"] = headline
     results["untuned_sets"] = [name for name in sets if name not in TUNING]
     default, chosen = results["default"], results["chosen"][results["default"]]
