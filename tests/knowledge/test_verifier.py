@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from knowledge import verifier
+from knowledge.embedding import autocast
 from praxis import config
 
 QUESTIONS = {
@@ -49,10 +50,16 @@ def test_trained_saved_reloaded_and_retrained_when_its_questions_change(kb, ques
     assert fresh and (folder / verifier.MANIFEST).exists()
     info = verifier.manifest_of(folder)
     assert info["pairs"] == len(verifier.training_pairs(kb, [questions]))
+    assert info["members"] == verifier.MEMBERS == len(list(folder.glob("member-*"))) > 1
     pairs = [("who paid for the study?", kb.section("Funding").text),
              ("what is the best CV font?", kb.section("Funding").text)]
     p = trained.probability(pairs)
     assert p.shape == (2,) and ((p >= 0) & (p <= 1)).all()
+    # the members start from different seeds, so they differ; the verifier gives their mean
+    with autocast(trained.precision):
+        each = [m.predict(pairs, show_progress_bar=False) for m in trained.members]
+    assert not np.allclose(each[0], each[1], atol=1e-4)
+    assert np.allclose(p, np.mean(each, axis=0), atol=1e-3)
     again, fresh = verifier.ensure(kb, folder, [questions], epochs=1)
     assert not fresh
     assert np.allclose(again.probability(pairs), p, atol=1e-3)
