@@ -68,12 +68,13 @@ class Settings:
     model_dir: str = "models"
     retrieval_method: str = "hybrid"  # dense | bm25 | hybrid (see bench/results.md)
     # A question is answered when its best passage scores at least REPORT_THRESHOLD (cosine) and
-    # at least COVERAGE_MARGIN above the closest question the sources say they do not answer;
-    # otherwise "the report does not cover that". Chosen by `make bench` on its tuning sets.
+    # the answer verifier (knowledge/verifier.py) gives at least VERIFY_THRESHOLD probability
+    # that the passage answers it; without the verifier (VERIFY_THRESHOLD=0), when the passage
+    # scores at least COVERAGE_MARGIN above the closest question the sources say they do not
+    # answer. Otherwise "the report does not cover that". The first two are chosen by
+    # `make bench` on its tuning sets.
     report_threshold: float = 0.20
-    coverage_margin: float = -0.01
-    # ... and the answer verifier (knowledge/verifier.py) gives at least this probability that
-    # the passage answers it (0: no verifier, none is trained).
+    coverage_margin: float = 0.0
     verify_threshold: float = 0.5
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
     crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
