@@ -102,12 +102,12 @@ test: lint validate test-conversations test-python
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var .rasa
 
-# Like setup, with two differences that save a fresh clone minutes: the two environments and the
-# widget are installed side by side, and a missing or out-of-date Rasa model is not trained
-# first: the benchmark's timed from-scratch `rasa train` provides it.
+# Like setup, with two differences that save a fresh clone minutes: the two environments, the
+# widget and the index (with its answer verifier) are made side by side, and a missing or
+# out-of-date Rasa model is not trained first: the benchmark's timed from-scratch `rasa train`
+# provides it.
 bench:
-	$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(RASA_VENV)/.installed $(WIDGET)
-	$(MAKE) --no-print-directory index
+	$(MAKE) --no-print-directory -j2 $(VENV)/.installed $(RASA_VENV)/.installed $(WIDGET) index
 	@if $(UP_TO_DATE) $(MODEL); then $(VENV)/bin/python -m bench.run; \
 	  else $(VENV)/bin/python -m bench.run --install-model $(MODEL); fi
 

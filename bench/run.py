@@ -232,8 +232,11 @@ def table(results: dict[str, Any]) -> str:
               "on):", "",
               "| set | method | recall@1 | recall@3 | MRR | abstain precision | abstain recall "
               "| answerable refused |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    untuned = ret.get("untuned_sets", [])
     for name, methods in ret["sets"].items():
         for method, r in methods.items():
+            if name not in untuned and method != results["retrieval"]["default"]:
+                continue  # the tuning sets: the default method only
             lines.append(f"| {name} ({r['answerable']}+{r['unanswerable']}) | {method} | "
                          f"{r['recall_at_1']} | {r['recall_at_3']} | {r['mrr']} | "
                          f"{r['abstain_precision']} | {r['abstain_recall']} | "
