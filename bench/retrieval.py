@@ -59,23 +59,28 @@ def load_set(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def score_set(kb: KnowledgeBase, data: dict[str, Any], k: int = 10) -> dict[str, list[Scored]]:
-    out: dict[str, list[Scored]] = {}
+def score_set(kb: KnowledgeBase, data: dict[str, Any],
+              k: int = 10) -> dict[str, dict[str, list[Scored]]]:
+    """Each method's outcomes on one set: method -> kind -> one ``Scored`` per question.
+    Coverage is judged on the question as written, the same for every method, so it (and the
+    verifier with it) is computed once."""
+    out: dict[str, dict[str, list[Scored]]] = {m: {} for m in METHODS}
     for kind in ("answerable", "unanswerable"):
         items = data[kind]
         queries = [q["q"] if kind == "answerable" else q for q in items]
-        hits = kb.search_many(queries, k)
         coverages = kb.coverage_many(queries)
-        scored = []
-        for item, found, cov in zip(items, hits, coverages, strict=True):
-            rank = None
-            if kind == "answerable":
-                sections = [h.chunk.section for h in found]
-                rank = next((i + 1 for i, s in enumerate(sections) if s in item["expected"]),
-                            None)
-            scored.append(Scored(rank, found[0].score if found else 0.0, cov.passage,
-                                 cov.not_covered, cov.missing, cov.answered))
-        out[kind] = scored
+        for method in METHODS:
+            hits = kb.with_method(method).search_many(queries, k)
+            scored = []
+            for item, found, cov in zip(items, hits, coverages, strict=True):
+                rank = None
+                if kind == "answerable":
+                    sections = [h.chunk.section for h in found]
+                    rank = next((i + 1 for i, s in enumerate(sections)
+                                 if s in item["expected"]), None)
+                scored.append(Scored(rank, found[0].score if found else 0.0, cov.passage,
+                                     cov.not_covered, cov.missing, cov.answered))
+            out[method][kind] = scored
     return out
 
 
@@ -141,8 +146,8 @@ def compare(kb: KnowledgeBase, verify: float = 0.0) -> dict[str, Any]:
     verify = verify if kb.verifier is not None else 0.0
     results: dict[str, Any] = {"sets": {}, "chosen": {}, "tuning_sets": list(TUNING),
                                "verify_threshold": verify}
-    scored = {m: {name: score_set(kb.with_method(m), data) for name, data in sets.items()}
-              for m in METHODS}
+    by_set = {name: score_set(kb, data) for name, data in sets.items()}
+    scored = {m: {name: by_set[name][m] for name in sets} for m in METHODS}
     tuning: dict[str, dict[str, float]] = {}
     for method in METHODS:
         together = pooled(*(scored[method][name] for name in TUNING))
