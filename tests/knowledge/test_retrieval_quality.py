@@ -5,7 +5,8 @@ recall@3 >= 0.95 and recall@1 >= 0.8 with the default method on the test suite's
 unanswerable questions with at most one answerable question refused. Abstention is asserted
 without the answer verifier on that tuning set, as a guard of the similarity rules, and with it
 (the served index) on the two sets never tuned or trained on, bench/questions_blind5.yml and
-bench/questions_blind6.yml (see the README's Performance section)."""
+bench/questions_blind6.yml, where ranking is asserted too: blind6's recall@3 is 0.935, an
+expected failure (see the README's Performance section)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,21 @@ def abstention(kb, path=QUESTIONS):
 def test_questions_the_report_cannot_answer_are_refused(kb):
     rate, wrongly = abstention(kb)
     assert rate >= 0.95 and len(wrongly) <= 1
+
+
+@pytest.mark.parametrize("path", [
+    UNTUNED[0],
+    pytest.param(UNTUNED[1], marks=pytest.mark.xfail(
+        strict=True, reason="recall@3 0.935 on blind6: three of its 46 answerable questions, "
+        "paraphrased far from the summary's words, are not in the top 3 (target 0.95)")),
+], ids=lambda p: p.stem)
+def test_ranking_reaches_its_targets_on_the_sets_never_tuned_on(kb, path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    m = evaluate(kb, data["answerable"])
+    print(f"\nretrieval on {path.stem}: recall@1 {m['recall_at_1']:.3f}, "
+          f"recall@3 {m['recall_at_3']:.3f}; not in top 3: {m['misses']}")
+    assert m["recall_at_1"] >= 0.8
+    assert m["recall_at_3"] >= 0.95
 
 
 @pytest.mark.parametrize("path", UNTUNED, ids=lambda p: p.stem)
