@@ -71,8 +71,9 @@ class Settings:
     # the answer verifier (knowledge/verifier.py) gives at least VERIFY_THRESHOLD probability
     # that the passage answers it; without the verifier (VERIFY_THRESHOLD=0), when the passage
     # scores at least COVERAGE_MARGIN above the closest question the sources say they do not
-    # answer. Otherwise "the report does not cover that". The first two are chosen by
-    # `make bench` on its tuning sets.
+    # answer. Otherwise "the report does not cover that". REPORT_THRESHOLD and COVERAGE_MARGIN
+    # are chosen by `make bench` on its tuning sets; VERIFY_THRESHOLD is the verifier's own
+    # decision boundary.
     report_threshold: float = 0.20
     coverage_margin: float = 0.0
     verify_threshold: float = 0.5
