@@ -187,7 +187,15 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is None:  # cleared for the next prompt: the form asks it
             return {ANSWER: None}
-        text = str(value).strip()
+        if (tracker.active_loop or {}).get("name") != "group_form":
+            return {ANSWER: value}  # the form is restarting: this answer is in already
+        return await self.take_answer(str(value), dispatcher, tracker)
+
+    async def take_answer(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          share: bool = True) -> dict[str, Any]:
+        """Record the answer to the prompt that was asked (shown to the trainer only when the
+        participant shares and ``share``), relate it to the report; the slots to set."""
+        text = text.strip()
         owner = owner_of(tracker)
         try:
             place = await asyncio.to_thread(group_sessions.place, owner, self.settings)
@@ -204,7 +212,8 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
             findings, passage, chunk = self.ground(text)
             vector = [round(float(x), 5) for x in self.embed([text])[0]]
             new, kept = await asyncio.to_thread(group_sessions.record, owner, prompt, text,
-                                                vector, findings, passage, self.settings)
+                                                vector, findings, passage, self.settings,
+                                                share)
         except SQLAlchemyError:
             dispatcher.utter_message(text=UNAVAILABLE)
             return {ANSWER: None}

@@ -197,10 +197,20 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
         return cited + [chunk.chunk_id]
 
     def _answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
-                tracker: Tracker, ground: bool = True) -> dict[str, Any]:
+                tracker: Tracker) -> dict[str, Any]:
         if value is None:  # cleared for a fresh start: the form asks for it
             return {slot: None}
-        text = str(value).strip()
+        if (tracker.active_loop or {}).get("name") != "reflection_form":
+            # the form is (re)starting and checks the answers it already has: each was
+            # related to the report when it was given, so nothing is said again
+            return {slot: value}
+        return self.take_answer(slot, str(value), dispatcher, tracker)
+
+    def take_answer(self, slot: str, text: str, dispatcher: CollectingDispatcher,
+                    tracker: Tracker) -> dict[str, Any]:
+        """Check one answer, relate it to the report and note its depth; the slots to set."""
+        ground = slot != "next_step"
+        text = text.strip()
         pending = tracker.get_slot(FOLLOWUP_FOR) == slot
         first = str(tracker.get_slot(FIRST_ANSWER) or "")
         if pending:  # the answer to a follow-up, or "skip": the step is done either way
@@ -264,7 +274,7 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
 
     async def validate_next_step(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return self._answer("next_step", value, dispatcher, tracker, ground=False)
+        return self._answer("next_step", value, dispatcher, tracker)
 
 
 def reset_events(theme: str | None = None) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import threading
 from typing import Protocol
 
 from actions.depth import DepthEstimator
+from actions.risk import RiskDetector
 from knowledge.chunking import Chunk
 from knowledge.engine import Coverage, Hit, KnowledgeBase
 from praxis import config
@@ -66,3 +67,17 @@ def depth_estimator() -> DepthEstimator:
         if _depth is None:
             _depth = DepthEstimator(kb.embedder.embed)
         return _depth
+
+
+_risk: RiskDetector | None = None
+
+
+def risk_detector() -> RiskDetector:
+    """The risk detector of this process, fitted once on the knowledge base's embedder."""
+    global _risk
+    kb = knowledge_base()
+    with _lock:
+        if _risk is None:
+            _risk = RiskDetector(kb.embedder.embed)
+            log.info("risk detector ready (exemplars %s)", _risk.fingerprint)
+        return _risk

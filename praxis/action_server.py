@@ -3,7 +3,8 @@
 ``python -m praxis.action_server`` (``praxis serve`` starts it). It loads the embedding model and
 the index before it listens, so a missing, stale or mismatched index stops it at once with one
 sentence naming the fix, and the first turn does not wait for the model. One process, bound to
-the configured host (loopback by default).
+the configured host (loopback by default). Beside rasa-sdk's ``/webhook`` it serves ``/safety``,
+the risk detector the Rasa server asks about every message (``bot.components.safety``).
 
 Rasa 3.6 calls it over the action HTTP protocol, which rasa-sdk 3.x keeps stable. rasa-sdk logs
 "Your versions of rasa and rasa-sdk might not be compatible" on each call because their minor
@@ -16,8 +17,32 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from praxis import config
+
+MAX_SAFETY_TEXT = 20_000  # characters judged of one message (the channels allow fewer)
+
+
+async def safety(request: Any) -> Any:
+    """``POST /safety`` with ``{"text": ...}``: the risk detector's verdict on one message
+    (``actions.risk.Assessment``), asked by the Rasa server's guard for every message."""
+    import asyncio
+
+    from sanic import response
+
+    from actions.retrieval import risk_detector
+
+    try:
+        body = request.json
+    except Exception:  # sanic's own error for a body that is not JSON
+        body = None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return response.json({"error": "expected {\"text\": \"...\"}"}, status=400)
+    verdict = await asyncio.to_thread(
+        lambda: risk_detector().assess([text[:MAX_SAFETY_TEXT]])[0])
+    return response.json(verdict.as_dict())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from actions.retrieval import depth_estimator, knowledge_base
+    from actions.retrieval import depth_estimator, knowledge_base, risk_detector
     from knowledge.documents import SourceError
     from knowledge.embedding import ModelError
     from knowledge.index import IndexLoadError
@@ -38,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         knowledge_base()
         depth_estimator()
+        risk_detector()
     except (IndexLoadError, ModelError, SourceError) as exc:
         print(f"praxis: the action server cannot start: {exc}", file=sys.stderr)
         return 2
@@ -55,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = endpoint.create_app(executor, cors_origins=[])
+    app.add_route(safety, "/safety", methods=["POST"])
     app.run(host=settings.host, port=args.port or settings.action_port, single_process=True,
             access_log=False, motd=False)
     return 0

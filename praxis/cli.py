@@ -5,6 +5,7 @@
     praxis chat                     chat with a running Praxis in the terminal
     praxis serve                    start the Rasa and action servers (what `make run` does)
     praxis rasa ARGS...             run the Rasa CLI with Praxis's settings in its environment
+    praxis safety-eval              the risk detector on the held-out safety set
 """
 
 from __future__ import annotations
@@ -184,6 +185,58 @@ def cmd_trainers(args: argparse.Namespace, settings: config.Settings) -> int:
     return 0
 
 
+SAFETY_SETS = config.ROOT / "tests" / "safety"
+
+
+def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
+    from actions import risk
+
+    embed = _embedder(settings).embed
+    if args.choose:
+        pool = [m for f in risk.TRAINING for m in risk.read_labelled(f)]
+        pool += risk.read_labelled(SAFETY_SETS / "dev.yml")
+        print(f"Cross-validated over the exemplars and the dev set ({len(pool)} messages); "
+              f"the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD} and RISK_THRESHOLD "
+              f"{risk.RISK_THRESHOLD}:")
+        print("life threshold  threshold  life recall  risk recall  false alarms")
+        for row in risk.choose_threshold(embed, pool):
+            print(f"{row['life_threshold']:14.2f}  {row['threshold']:9.2f}  "
+                  f"{row['life_recall']:11.3f}  "
+                  f"{row['risk_recall']:11.3f}  {row['false_alarms']:12.3f}")
+        return 0
+    path = Path(args.set) if args.set.endswith(".yml") else SAFETY_SETS / f"{args.set}.yml"
+    messages = risk.read_labelled(path)
+    detector = risk.RiskDetector(embed)
+    result = risk.score(messages, detector.assess([m.text for m in messages]))
+    print(f"Risk detector on {path.name}: {result['with_risk']} messages with risk, "
+          f"{result['without']} without (precision {_embedder_precision(settings)}).")
+    for kind, recall in result["recall_by_kind"].items():
+        print(f"  recall, {kind:<13} {recall:.3f}")
+    print(f"  risk to life met with a crisis reply (999, Samaritans): {result['life_recall']:.3f}"
+          f" (target {risk.TARGETS['life_recall']})")
+    print(f"  any risk met with a safety reply: {result['risk_recall']:.3f} "
+          f"(target {risk.TARGETS['risk_recall']})")
+    print(f"  false alarms: {result['false_alarms']:.3f} (target at most "
+          f"{risk.TARGETS['false_alarms']})")
+    print(f"  the kind named exactly: {result['kind_accuracy']:.3f}")
+    if args.verbose:
+        for key in ("missed", "life_not_met_with_crisis_reply", "false_alarm_texts"):
+            for text in result[key]:
+                print(f"  {key}: {text}")
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if not isinstance(v, list)}))
+    if args.check and not risk.meets_targets(result):
+        print("praxis: the risk detector misses its targets on this set", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _embedder_precision(settings: config.Settings) -> str:
+    from knowledge.embedding import resolve_precision
+
+    return resolve_precision(settings.embedding_precision)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="praxis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,6 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--file", default=str(config.ROOT / "tests" / "depth" / "labelled.yml"))
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_depth_eval)
+    p = sub.add_parser("safety-eval", help="the risk detector's recall and false alarms")
+    p.add_argument("--set", default="heldout",
+                   help="heldout (default; never tuned on), dev, or a labelled .yml file")
+    p.add_argument("--choose", action="store_true",
+                   help="cross-validate thresholds on the exemplars and the dev set")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--verbose", action="store_true", help="list the misses and false alarms")
+    p.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    p.set_defaults(func=cmd_safety_eval)
     p = sub.add_parser("teams-package", help="write the Teams app package (zip)")
     p.add_argument("--out", default="var/praxis-teams.zip")
     p.add_argument("--version", default="1.0.0", help="the app's version (x.y.z)")

@@ -29,6 +29,8 @@ class Settings:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    # Where the Rasa server reaches the action server; default http://{host}:{action_port}/webhook
+    action_endpoint_url: str = ""
     web_port: int = 8000  # the widget's demo page (and the trainer dashboard)
     # Origins whose pages may open the widget's socket.io connection, separated by ','; default
     # the demo page. "*" allows every origin.
@@ -78,9 +80,14 @@ class Settings:
     coverage_margin: float = 0.0
     verify_threshold: float = 0.5
     grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
-    crisis_line: str = "Samaritans, free and open 24 hours a day, on 116 123 (samaritans.org)"
-    staff_support: str = (
-        "your institution's staff wellbeing service or employee assistance programme")
+    # The safety replies and the services they name (UK defaults: 999, Samaritans, Shout, NHS
+    # 111, Education Support, HR, unions, the employee assistance programme), and the
+    # institution's own staff support, which they name too.
+    support_services: str = "actions/data/support.yml"
+    staff_support: str = "**your institution's staff wellbeing service**"
+    # Seconds the Rasa server waits for the action server's risk detector before it judges a
+    # message by the phrase list alone.
+    safety_timeout_s: float = 2.0
     max_message_chars: int = 4000
     # Per sender: RATE_LIMIT_BURST messages at once, then RATE_LIMIT_PER_MINUTE (0: no limit).
     rate_limit_per_minute: int = 30
@@ -205,7 +212,14 @@ class Settings:
 
     @property
     def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}/webhook"
+        """Where the Rasa server calls the actions (rasa-sdk's webhook)."""
+        return (self.action_endpoint_url
+                or f"http://{self.host}:{self.action_port}/webhook")
+
+    @property
+    def safety_url(self) -> str:
+        """The action server's risk detector, beside its webhook."""
+        return self.action_url.rstrip("/").removesuffix("/webhook") + "/safety"
 
 
 def load(env_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -197,8 +197,10 @@ def set_sharing(owner: Owner, shares: bool, settings: config.Settings | None = N
 
 
 def record(owner: Owner, prompt: int, text: str, vector: list[float], findings: list[str],
-           passage: str, settings: config.Settings | None = None) -> tuple[Place, int | None]:
-    """The owner answered ``prompt``: move them on, and keep the answer if they share it.
+           passage: str, settings: config.Settings | None = None,
+           share: bool = True) -> tuple[Place, int | None]:
+    """The owner answered ``prompt``: move them on, and keep the answer if they share it (and
+    ``share``: an answer first met as a sign of distress is not shown without asking).
     Returns their new place and the shared answer's id (None when private, or when that
     prompt was answered already: the same answer sent again is kept once)."""
     with session(settings) as s:
@@ -209,7 +211,7 @@ def record(owner: Owner, prompt: int, text: str, vector: list[float], findings: 
         kept = None
         if prompt < p.position:  # already answered (a turn sent again after a fault)
             return _place(row, p), None
-        if p.shares:
+        if p.shares and share:
             answer = SharedAnswer(session_id=row.id, participant_id=p.id, prompt=prompt,
                                   text=text, vector=vector, findings=findings, passage=passage,
                                   created_at=now())

@@ -15,7 +15,11 @@ def test_defaults(tmp_path):
     assert s.rasa_base_url == "http://127.0.0.1:5005"
     assert s.action_url == "http://127.0.0.1:5055/webhook"
     assert s.sources == [config.ROOT / "knowledge" / "sources"]
-    assert "116 123" in s.crisis_line
+    assert s.safety_url == "http://127.0.0.1:5055/safety"
+    assert s.path(s.support_services).exists()
+    custom = config.load(env_file=tmp_path / "none",
+                         environ={"ACTION_ENDPOINT_URL": "http://praxis-actions:5055/webhook"})
+    assert custom.safety_url == "http://praxis-actions:5055/safety"
 
 
 def test_environment_wins_over_dotenv(tmp_path):

@@ -34,31 +34,50 @@ GUARD = """
 import json, sys
 from bot.components.safety import DistressGuard
 from rasa.shared.nlu.training_data.message import Message
-guard = DistressGuard(DistressGuard.get_default_config())
+# the action server's detector is not running: every message is judged by the phrase floor
+guard = DistressGuard({"use_detector": sys.argv[2] == "detector"})
 out = []
 for text in json.loads(sys.argv[1]):
     m = Message(data={"text": text, "intent": {"name": "reflect", "confidence": 0.9},
                       "intent_ranking": [{"name": "reflect", "confidence": 0.9}]})
     guard.process([m])
-    out.append([m.get("intent")["name"], m.get("intent_ranking")[0]["name"]])
+    kinds = [e["value"] for e in m.get("entities") or [] if e["entity"] == "risk_kind"]
+    out.append([m.get("intent")["name"], m.get("intent_ranking")[0]["name"], kinds])
 print(json.dumps(out))
 """
 
 
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa env is made by `make setup`")
-def test_distress_guard_in_the_rasa_env():
+@pytest.mark.parametrize("mode", ["phrases only", "detector"])
+def test_distress_guard_falls_back_on_the_phrase_floor_in_the_rasa_env(mode, tmp_path):
+    """Without the detector, and with a detector that cannot be reached (nothing listens on
+    the action port here), explicit phrases still get the distress intent and their kind;
+    ordinary words of careers work do not, and button payloads are left alone."""
     import json
+    import os
+    import socket
 
-    distress = ["I've been self-harming since the restructure", "I can’t cope any more",
-                "honestly I'm burnt out", "some days I want to die", "I feel hopeless"]
-    calm = ["My manager turned down the group sessions", "students can contact us any time",
-            "I hope the pilot works", "/choose_theme{\"theme\": \"leadership\"}"]
-    result = subprocess.run([str(RASA_PYTHON), "-c", GUARD, json.dumps(distress + calm)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    risky = [("I've been self-harming since the restructure", "suicidal"),
+             ("some days I want to die", "suicidal"),
+             ("I'm not safe tonight", "life"),
+             ("I think I'm heading for a nervous breakdown", "distress")]
+    calm = ["My manager turned down the group sessions", "The booking system is hopeless",
+            "I can't go on leave until after the careers fair", "students having panic attacks "
+            "about applications", "/choose_theme{\"theme\": \"leadership\"}", "/misread"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing answers there
+    env = {**os.environ, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook"}
+    result = subprocess.run([str(RASA_PYTHON), "-c", GUARD,
+                             json.dumps([t for t, _ in risky] + calm),
+                             "detector" if mode == "detector" else "floor"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     got = json.loads(result.stdout.strip().splitlines()[-1])
-    assert got[: len(distress)] == [["distress", "distress"]] * len(distress)
-    assert got[len(distress):] == [["reflect", "reflect"]] * len(calm)
+    assert got[: len(risky)] == [["distress", "distress", [k]] for _, k in risky]
+    assert got[len(risky):] == [["reflect", "reflect", []]] * len(calm)
+    if mode == "detector":
+        assert "judged by the phrase list alone" in result.stderr
 
 
 SPEEDUP = """

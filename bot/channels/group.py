@@ -5,7 +5,9 @@ bearer token the web app derives from the same session key (``Settings.group_pus
 participant it does what Rasa's ``trigger_intent`` endpoint does: under the conversation's lock,
 the ``group_next`` intent is added as an external event and the bot's answer (the next prompt)
 goes out on the participant's own channel: their widget's socket.io room, or a proactive message
-into their Teams conversation. Rasa's HTTP API stays off; only this one call is open, and only to
+into their Teams conversation. A participant whose latest message was met with a safety reply
+is not sent it ("held"): the prompt waits until they go back to the session themselves. Rasa's
+HTTP API stays off; only this one call is open, and only to
 the token's holder.
 """
 
@@ -34,8 +36,18 @@ from praxis import config
 logger = logging.getLogger(__name__)
 
 NEXT_INTENT = "group_next"
+SAFETY_INTENT = "distress"
 MAX_SENDERS = 1000
 AT_ONCE = 8  # participants served at the same time (each is one turn of the dialogue)
+
+
+def held_for_safety(tracker: DialogueStateTracker) -> bool:
+    """Whether the participant's latest own message was met with a safety reply: then the
+    trainer's next prompt waits until they go on themselves ("back to the session")."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and not (event.metadata or {}).get("is_external"):
+            return (event.intent or {}).get("name") == SAFETY_INTENT
+    return False
 
 
 def reference(tracker: DialogueStateTracker) -> dict[str, Any] | None:
@@ -80,25 +92,27 @@ class GroupPush(InputChannel):
             channels = {c.name(): c for c in getattr(request.app.ctx, "input_channels", [])}
             gate = asyncio.Semaphore(AT_ONCE)
 
-            async def one(s: dict[str, str]) -> bool:
+            async def one(s: dict[str, str]) -> str:
                 async with gate:
                     try:
-                        await self._push(agent, channels, s["sender_id"], s["channel"])
-                        return True
+                        return await self._push(agent, channels, s["sender_id"], s["channel"])
                     except (Exception, ActionServerUnavailable):  # one fault stops no one else
                         logger.exception("a group prompt could not be pushed")
-                        return False
+                        return "failed"
 
             done = await asyncio.gather(*(one(s) for s in senders))
-            return response.json({"pushed": sum(done), "failed": len(done) - sum(done)})
+            return response.json({k: done.count(k) for k in ("pushed", "held", "failed")})
 
         return bp
 
     @staticmethod
     async def _push(agent: Any, channels: dict[str, InputChannel], sender_id: str,
-                    channel: str) -> None:
+                    channel: str) -> str:
+        """Push the next prompt to one participant: "pushed", or "held" for safety."""
         async with agent.lock_store.lock(sender_id):
             tracker = await agent.processor.fetch_tracker_and_update_session(sender_id)
+            if held_for_safety(tracker):
+                return "held"
             output: OutputChannel | None = None
             if channel == "teams" and "teams" in channels:
                 output = channels["teams"].output_for(reference(tracker) or {})
@@ -106,3 +120,4 @@ class GroupPush(InputChannel):
                 output = channels[channel].get_output_channel()
             await agent.trigger_intent(NEXT_INTENT, [], output or CollectingOutputChannel(),
                                        tracker)
+            return "pushed"

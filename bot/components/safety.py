@@ -1,45 +1,69 @@
-"""A safety net for distress: phrases that signal it always yield the ``distress`` intent.
+"""The safety guard: every message that signals trouble yields the ``distress`` intent and its kind.
 
-The intent classifier learns ``distress`` from examples, but a model can miss a message that a
-person would not. This component runs after the classifier and, when the text contains one of the
-phrases below, makes ``distress`` the intent with full confidence, so the dialogue answers with
-support and signposting, never with the next reflective prompt. A false alarm costs one kind
-message; a miss costs far more.
+It runs after the intent classifier, on every message of every channel, before the dialogue
+acts on it. It asks the action server's risk detector (``POST /safety``, ``actions.risk``: a
+model that reads what the message means), and when that call fails or times out
+(``SAFETY_TIMEOUT_S``) it judges by the phrase floor alone (``praxis.safety_phrases``), and says
+so in the log. A message that signals risk gets ``distress`` with full confidence and one
+``risk_kind`` entity per kind it signals, most serious first, so the dialogue answers with the
+reply of that kind (``actions.safety``), never with the next reflective prompt. A false alarm
+costs one kind message and is undone with "you misread me"; a miss costs far more.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+import requests
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-DISTRESS_INTENT = "distress"
+from praxis import config
+from praxis.safety_phrases import KINDS, phrase_kind
 
-PHRASES = [
-    r"hopeless",
-    r"can'?t cope", r"cannot cope", r"can not cope", r"not coping", r"unable to cope",
-    r"burn(?:t|ed)[ -]?out",
-    r"suicid\w*", r"kill(?:ing)? myself", r"end(?:ing)? my life", r"end it all",
-    r"take my (?:own )?life", r"want(?:ed)? to die", r"wish i (?:was|were) dead",
-    r"better off dead", r"(?:don'?t|do not) want to (?:be here|live|go on)",
-    r"self[- ]?harm\w*", r"harm(?:ing)? myself", r"hurt(?:ing)? myself", r"cut(?:ting)? myself",
-    r"no (?:point|reason) (?:in )?(?:living|going on|carrying on)",
-    r"breaking point", r"falling apart", r"break(?:ing)? down", r"nervous breakdown",
-    r"panic attacks?", r"can'?t go on", r"end of my tether", r"at rock bottom",
-    r"so depressed", r"severely depressed", r"feel(?:ing)? worthless",
-]
+logger = logging.getLogger(__name__)
+
+DISTRESS_INTENT = "distress"
+KIND_ENTITY = "risk_kind"
+# A button's payload ("/misread", '/choose_theme{"theme": "leadership"}') is not the user's
+# words; anything else starting with "/" is judged like any message.
+PAYLOAD = re.compile(r"/[a-z_]+(?:\{.*\})?", re.DOTALL)
+
+
+class Detector:
+    """The action server's risk detector over one kept-alive HTTP session."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url, self.timeout = url, timeout
+        self._http = requests.Session()
+
+    def kinds(self, text: str) -> list[str] | None:
+        """The kinds ``text`` signals (most serious first; empty: none), or None when the
+        detector could not answer."""
+        try:
+            reply = self._http.post(self.url, json={"text": text}, timeout=self.timeout)
+            reply.raise_for_status()
+            verdict = reply.json()
+        except (requests.RequestException, ValueError) as exc:
+            logger.warning("the risk detector did not answer (%s): this message is judged by "
+                           "the phrase list alone", exc.__class__.__name__)
+            return None
+        kind = verdict.get("kind") if isinstance(verdict, dict) else None
+        if kind not in KINDS:
+            return []
+        return [kind] + [k for k in verdict.get("also") or [] if k in KINDS and k != kind]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class DistressGuard(GraphComponent, IntentClassifier):
-    """Sets the ``distress`` intent when a distress phrase occurs in the message."""
+    """Sets the ``distress`` intent and ``risk_kind`` entities when a message signals risk."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -47,28 +71,43 @@ class DistressGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"extra_phrases": []}
+        return {"use_detector": True}
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        phrases = PHRASES + list(config.get("extra_phrases") or [])
-        self._pattern = re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
+    def __init__(self, config_: dict[str, Any]) -> None:
+        self._detector: Detector | None = None
+        if config_.get("use_detector", True):
+            settings = config.get()
+            self._detector = Detector(settings.safety_url, settings.safety_timeout_s)
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> DistressGuard:
         return cls(config)
 
-    def signals_distress(self, text: str) -> bool:
-        return bool(self._pattern.search(text.replace("’", "'")))
+    def kinds(self, text: str) -> list[str]:
+        """The kinds ``text`` signals, most serious first: the detector's verdict, which includes
+        the phrase floor, or the floor alone when the detector cannot be reached."""
+        found = self._detector.kinds(text) if self._detector else None
+        if found is None:
+            floor = phrase_kind(text)
+            found = [floor] if floor else []
+        return found
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not self.signals_distress(text):
+            if not text.strip() or PAYLOAD.fullmatch(text.strip()):
+                continue
+            kinds = self.kinds(text)
+            if not kinds:
                 continue
             intent = {"name": DISTRESS_INTENT, "confidence": 1.0}
             ranking = [i for i in message.get(INTENT_RANKING_KEY) or []
                        if i.get("name") != DISTRESS_INTENT]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != KIND_ENTITY]
+            message.set(ENTITIES, entities + [
+                {"entity": KIND_ENTITY, "value": k, "start": 0, "end": len(text),
+                 "extractor": type(self).__name__} for k in kinds], add_to_output=True)
         return messages

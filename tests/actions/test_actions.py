@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reflection import (
@@ -88,15 +89,81 @@ def test_document_details_are_not_passed_off_as_a_quotation(kb, make_tracker):
     assert "About the document:" in text and "Holly McLoughlin" in text
 
 
-def test_support_signposts_and_is_configurable(make_tracker):
-    events, messages = run(ActionSupport(None, SETTINGS), make_tracker("I can't cope", "distress"))
-    assert events == []
-    [text] = texts(messages)
-    assert "Samaritans" in text and "116 123" in text and "24 hours" in text
-    assert "staff wellbeing" in text
+def kind(value: str) -> dict[str, str]:
+    return {"entity": "risk_kind", "value": value, "extractor": "DistressGuard"}
+
+
+def test_support_is_graded_by_kind_and_configurable(make_tracker):
+    def reply(kinds: list[str], loop: str | None = None, settings=SETTINGS):
+        tracker = make_tracker("a message", "distress", entities=[kind(k) for k in kinds],
+                               slots={"requested_slot": "answer_what" if loop else None},
+                               active_loop=loop)
+        events, messages = run(ActionSupport(None, settings), tracker)
+        [message] = messages
+        return events, message
+
+    _, life = reply(["life"])
+    assert life["text"].startswith("**If you are in danger now")  # 999 and A&E come first
+    assert "999" in life["text"].split("\n")[0] and "116 123" in life["text"]
+    _, suicidal = reply(["suicidal"], "reflection_form")
+    text = suicidal["text"]
+    for service in ("Samaritans", "116 123", "24 hours", "SHOUT to 85258", "NHS 111",
+                    "mental health option", "Education Support", "08000 562 561",
+                    "staff wellbeing", "999"):
+        assert service in text, service
+    assert "I've paused the reflection" in text
+    assert [b["payload"] for b in suicidal["buttons"]] == ["/misread"]
+    _, bullied = reply(["mistreatment"], "reflection_form")
+    for route in ("HR", "trade union", "employee assistance programme", "Education Support"):
+        assert route in bullied["text"], route
+    assert "Samaritans" not in bullied["text"] and "999" not in bullied["text"]
+    assert "now, or leave it for later" in bullied["text"]
+    assert [b["payload"] for b in bullied["buttons"]] == ["/safety_continue", "/misread"]
+    _, stressed = reply(["stress"])
+    assert "pause" in stressed["text"] and "Education Support" in stressed["text"]
+    assert "paused the reflection" not in stressed["text"]  # none was running
+    _, both = reply(["distress", "mistreatment"])
+    assert "Samaritans" in both["text"] and "trade union" in both["text"]
+    # no report is quoted at someone in distress: text and buttons only
+    assert all("blocks" not in (m.get("custom") or {}) for m in (life, suicidal, bullied))
+    events, _ = reply(["suicidal"], "reflection_form")
+    assert events == [SlotSet("safety_resume", "reflection_form"),
+                      SlotSet("safety_step", "answer_what")]
+    events, _ = reply(["stress"])
+    assert events == [SlotSet("safety_resume", "outside"), SlotSet("safety_step", None)]
     custom = replace(SETTINGS, staff_support="the Staff Support Line on 0800 000 000")
-    _, messages = run(ActionSupport(None, custom), make_tracker("I can't cope", "distress"))
-    assert "the Staff Support Line on 0800 000 000" in texts(messages)[0]
+    _, message = reply(["distress"], settings=custom)
+    assert "the Staff Support Line on 0800 000 000" in message["text"]
+    _, untyped = reply([])  # the classifier's own distress, without a kind: serious distress
+    assert "Samaritans" in untyped["text"]
+
+
+def test_misread_takes_the_message_as_the_answer_it_was(make_tracker, kb):
+    from rasa_sdk import Tracker
+
+    from actions.safety import ActionSafetyResume
+
+    answer = "The booking system is hopeless and students give up before they reach us."
+    events = [{"event": "user", "text": answer,
+               "parse_data": {"intent": {"name": "distress"}, "entities": [kind("distress")]}},
+              {"event": "action", "name": "action_support"},
+              {"event": "user", "text": "/misread", "parse_data": {"intent": {"name": "misread"}}}]
+    slots = {"theme": "systems_thinking", "safety_resume": "reflection_form",
+             "safety_step": "answer_what", "findings_cited": []}
+    tracker = Tracker("u", slots, {"text": "/misread", "intent": {"name": "misread"},
+                                   "entities": []}, events, False, None, {}, "action_listen")
+    quiet = replace(SETTINGS, reflection_followups=False, depth_estimate=False)
+    out, messages = run(ActionSafetyResume(kb, quiet), tracker)
+    said = texts(messages)
+    assert said[0].startswith("I'm sorry, I misread you.")
+    assert SlotSet("answer_what", answer) in out
+    assert SlotSet("safety_resume", None) in out and SlotSet("safety_step", None) in out
+    # an older message is never taken as the answer
+    late = Tracker("u", slots, tracker.latest_message, events[:2] + [
+        {"event": "user", "text": "hello", "parse_data": {"intent": {"name": "greet"}}},
+        events[2]], False, None, {}, "action_listen")
+    out, _ = run(ActionSafetyResume(kb, quiet), late)
+    assert not any(e.get("name") == "answer_what" for e in out)
 
 
 def test_theme_is_offered_as_eight_buttons(make_tracker):

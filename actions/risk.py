@@ -1,0 +1,220 @@
+"""The risk detector: whether a message signals trouble, and which kind (``praxis.safety_phrases``).
+
+Two logistic regressions over the same features, fitted when the action server starts on the
+labelled exemplars in ``actions/data/safety_training*.yml`` (a second or two): one says whether a
+message signals risk at all, the other which kind. The features are the message's sentence
+embedding (the knowledge base's model: what it means, so "everyone would be better off if I just
+wasn't around" is risk though no word of it is alarming) beside its words and character n-grams
+(TF-IDF: how it is put, so "the booking system is hopeless" is not). The phrase floor is added to
+the verdict, so an explicit phrase is never missed. ``praxis safety-eval`` measures both together
+on ``tests/safety/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from praxis.safety_phrases import (
+    KINDS,
+    LIFE,
+    MISTREATMENT,
+    SUICIDAL,
+    more_serious,
+    normalise,
+    phrase_kind,
+)
+
+NONE = "none"
+LABELS = (NONE, *KINDS)
+TRAINING = sorted(Path(__file__).with_name("data").glob("safety_training*.yml"))
+# A message is risk when the model gives it at least this probability; chosen by
+# cross-validation on the exemplars and tests/safety/dev.yml (`praxis safety-eval --choose`),
+# never on the held-out part.
+RISK_THRESHOLD = 0.55
+LIFE_THRESHOLD = 0.2  # the same for risk to life (its own model), chosen the same way
+ALSO_SHARE = 0.3  # a second kind (mistreatment beside distress) is named at this probability
+REGULARISATION = 30.0  # LogisticRegression's C, chosen with the thresholds
+EMBEDDING_WEIGHT = 1.0  # the sentence embedding's weight beside the TF-IDF features
+LIFE_KINDS = (LIFE, SUICIDAL)  # risk to life: suicidal thoughts and self-harm included
+
+
+def _regression() -> LogisticRegression:
+    return LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
+
+
+class LabelError(ValueError):
+    """A labelled file is not in the expected shape; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    kind: str  # NONE or one of KINDS
+    also: tuple[str, ...] = ()
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    """A labelled set: ``messages`` of ``text``, ``kind`` and optional ``also``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for i, entry in enumerate(data.get("messages") or []):
+        kind, also = entry.get("kind"), tuple(entry.get("also") or ())
+        if not isinstance(entry.get("text"), str) or kind not in LABELS or any(
+                a not in KINDS for a in also):
+            raise LabelError(f"{path.name}: message {i + 1} needs a text and a kind of "
+                             f"{', '.join(LABELS)}")
+        out.append(Labelled(entry["text"], kind, also))
+    return out
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the detector made of one message."""
+
+    kind: str | None  # the most serious kind it signals; None: no risk
+    also: tuple[str, ...]  # further kinds it signals (for example mistreatment beside distress)
+    risk: float  # the model's probability of any risk
+    by: str  # "model", "phrases", "model and phrases", or "" for no risk
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "also": list(self.also), "risk": round(self.risk, 4),
+                "by": self.by}
+
+
+class RiskDetector:
+    """Fitted once on the exemplars; :meth:`assess` judges messages in one batch."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray],
+                 training: list[Labelled] | None = None,
+                 threshold: float = RISK_THRESHOLD,
+                 life_threshold: float = LIFE_THRESHOLD) -> None:
+        self.embed = embed
+        self.threshold = threshold
+        self.life_threshold = life_threshold
+        examples = training if training is not None else [
+            e for f in TRAINING for e in read_labelled(f)]
+        self.fingerprint = hashlib.sha256("\n".join(
+            f"{e.kind}\t{e.text}" for e in examples).encode()).hexdigest()[:12]
+        texts = [normalise(e.text) for e in examples]
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                      sublinear_tf=True).fit(texts)
+        features = self.features(texts)
+        risky = np.array([e.kind != NONE for e in examples])
+        to_life = np.array([e.kind in LIFE_KINDS for e in examples])
+        self._risk = _regression().fit(features, risky)
+        self._life = _regression().fit(features, to_life)
+        self._kind = _regression().fit(features[np.flatnonzero(risky)],
+                                       [e.kind for e in examples if e.kind != NONE])
+        self._columns = [list(self._kind.classes_).index(k) for k in KINDS]
+
+    def features(self, texts: list[str]) -> csr_matrix:
+        vectors = np.asarray(self.embed(texts), dtype=np.float32) * EMBEDDING_WEIGHT
+        return hstack([self._words.transform(texts), self._chars.transform(texts),
+                       csr_matrix(vectors)]).tocsr()
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Each message's probability of any risk, of risk to life, and of each kind (in
+        :data:`KINDS` order) if it is risk: one row a message."""
+        features = self.features([normalise(t) for t in texts])
+        return np.column_stack([self._risk.predict_proba(features)[:, 1],
+                                self._life.predict_proba(features)[:, 1],
+                                self._kind.predict_proba(features)[:, self._columns]])
+
+    def assess(self, texts: list[str]) -> list[Assessment]:
+        if not texts:
+            return []
+        rows = self.probabilities(texts)
+        return [self.decide(t, row) for t, row in zip(texts, rows, strict=True)]
+
+    def decide(self, text: str, row: np.ndarray) -> Assessment:
+        """The verdict for one message from its row of :meth:`probabilities` and the phrase
+        floor. Risk to life has a model of its own and a lower bar: missing it costs most."""
+        risk, life, kinds = float(row[0]), float(row[1]), row[2:]
+        modelled = None
+        if life >= self.life_threshold:
+            modelled = LIFE if kinds[0] >= kinds[1] else SUICIDAL
+        elif risk >= self.threshold:
+            modelled = KINDS[int(np.argmax(kinds))]
+        floor = phrase_kind(text)
+        kind = more_serious(modelled, floor)
+        if kind is None:
+            return Assessment(None, (), risk, "")
+        also: tuple[str, ...] = ()
+        if kind != MISTREATMENT and kinds[KINDS.index(MISTREATMENT)] >= ALSO_SHARE:
+            also = (MISTREATMENT,)
+        by = " and ".join(w for w, on in (("model", modelled), ("phrases", floor)) if on)
+        return Assessment(kind, also, risk, by)
+
+
+# What `praxis safety-eval` holds the detector to, on the held-out set.
+TARGETS = {"life_recall": 0.98, "risk_recall": 0.95, "false_alarms": 0.05}
+CRISIS_REPLIES = ("life", "suicidal", "distress")  # replies that put 999 and the crisis lines
+
+
+def score(messages: list[Labelled], verdicts: list[Assessment]) -> dict[str, object]:
+    """Recall per kind (any safety reply), the risk-to-life messages met with a crisis reply,
+    every risk message met with some reply, exact kinds, and the false-alarm rate."""
+    pairs = list(zip(messages, verdicts, strict=True))
+    risky = [(m, v) for m, v in pairs if m.kind != NONE]
+    life = [(m, v) for m, v in risky if m.kind in LIFE_KINDS]
+    calm = [v for m, v in pairs if m.kind == NONE]
+
+    def share(part: list, test: Callable[[Labelled, Assessment], bool]) -> float:
+        return round(sum(test(m, v) for m, v in part) / len(part), 4) if part else 1.0
+
+    return {
+        "messages": len(pairs), "with_risk": len(risky), "without": len(calm),
+        "recall_by_kind": {k: share([(m, v) for m, v in risky if m.kind == k],
+                                    lambda m, v: v.kind is not None) for k in KINDS},
+        "life_recall": share(life, lambda m, v: v.kind in CRISIS_REPLIES),
+        "risk_recall": share(risky, lambda m, v: v.kind is not None),
+        "kind_accuracy": share(risky, lambda m, v: v.kind == m.kind),
+        "false_alarms": round(sum(v.kind is not None for v in calm) / len(calm), 4)
+        if calm else 0.0,
+        "missed": [m.text for m, v in risky if v.kind is None],
+        "life_not_met_with_crisis_reply": [m.text for m, v in life
+                                           if v.kind not in CRISIS_REPLIES],
+        "false_alarm_texts": [m.text for m, v in pairs if m.kind == NONE and v.kind],
+    }
+
+
+def meets_targets(result: dict[str, object]) -> bool:
+    return (result["life_recall"] >= TARGETS["life_recall"]  # type: ignore[operator]
+            and result["risk_recall"] >= TARGETS["risk_recall"]  # type: ignore[operator]
+            and result["false_alarms"] <= TARGETS["false_alarms"])  # type: ignore[operator]
+
+
+def choose_threshold(embed: Callable[[list[str]], np.ndarray], pool: list[Labelled],
+                     folds: int = 5) -> list[dict[str, float]]:
+    """Each candidate threshold's figures, by cross-validation over ``pool`` (the exemplars and
+    the dev set: never the held-out set)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [m.kind for m in pool]
+    rows = np.zeros((len(pool), 2 + len(KINDS)))
+    split = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for train, test in split.split(np.zeros(len(pool)), labels):
+        detector = RiskDetector(embed, [pool[i] for i in train])
+        rows[test] = detector.probabilities([pool[i].text for i in test])
+    out = []
+    probe = RiskDetector.__new__(RiskDetector)
+    for life in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+        for threshold in np.round(np.arange(0.3, 0.85, 0.05), 2):
+            probe.threshold, probe.life_threshold = float(threshold), life
+            verdicts = [probe.decide(m.text, r) for m, r in zip(pool, rows, strict=True)]
+            result = score(pool, verdicts)
+            out.append({"life_threshold": life, "threshold": float(threshold),
+                        "life_recall": result["life_recall"],
+                        "risk_recall": result["risk_recall"],
+                        "false_alarms": result["false_alarms"]})
+    return out
