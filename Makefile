@@ -17,7 +17,8 @@ PIP_FLAGS := --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help setup run test lint validate test-conversations test-python bench clean browser services
+.PHONY: help setup run test lint validate test-conversations test-python safety-eval bench clean browser \
+	services
 
 help:
 	@echo "make run    set up what is missing, then start the Rasa and action servers and the web app"
@@ -97,7 +98,12 @@ test-conversations: setup
 test-python: setup browser services
 	$(VENV)/bin/python -m pytest -ra
 
-test: lint validate test-conversations test-python
+# The risk detector on the held-out safety set, which nothing is tuned on: its figures in the log
+# (the pytest suite asserts them, tests/actions/test_risk.py).
+safety-eval: $(VENV)/.installed
+	$(PRAXIS) safety-eval --set heldout
+
+test: lint validate test-conversations safety-eval test-python
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var .rasa

@@ -165,6 +165,22 @@ class ConnectorClient:
                            time.monotonic() + max(lifetime - TOKEN_MARGIN_S, lifetime / 2))
             return self._token[0]
 
+    async def personal_conversation(self, service_url: str, bot: dict[str, Any],
+                                    user: dict[str, Any], tenant: str) -> str:
+        """The id of the bot's one-to-one chat with ``user`` (Teams makes it, or returns the one
+        there is: ``POST /v3/conversations``)."""
+        url = f"{service_url.rstrip('/')}/v3/conversations"
+        body = {"bot": bot, "members": [{"id": user.get("id")}], "isGroup": False,
+                "tenantId": tenant, "channelData": {"tenant": {"id": tenant}}}
+        headers = {"Authorization": f"Bearer {await self.token()}"}
+        async with self.session.post(url, json=body, headers=headers, timeout=HTTP_TIMEOUT) as r:
+            if r.status >= 300:
+                raise RuntimeError(f"the Bot Connector answered {r.status}")
+            found = await r.json(content_type=None)
+        if not isinstance(found, dict) or not isinstance(found.get("id"), str):
+            raise RuntimeError("the Bot Connector made no conversation")
+        return found["id"]
+
     async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any],
                    reply_to: str | None = None) -> None:
         url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}" \

@@ -10,6 +10,8 @@ either reaches the dialogue. Then:
   (``Action.Submit`` data), goes to the dialogue; replies are threaded to it (``replyToId``);
 - "delete my data": after a confirmation card, the user's conversation is deleted from the
   tracker store (``bot.privacy``);
+- a safety reply in a group chat or a channel: the thread gets a short neutral line and the
+  reply itself goes to the person in their personal chat with the bot;
 - ``conversationUpdate`` that adds the bot: the welcome;
 - anything else: acknowledged and ignored.
 
@@ -53,6 +55,8 @@ DELETE_ASKED = re.compile(r"(please )?delete (all )?my (data|conversation)[.!]?"
 DELETE_CONFIRMED = "praxis:delete-confirmed"
 DELETE_CANCELLED = "praxis:delete-cancelled"
 WELCOME = "/greet"
+# What a group chat or channel sees of a safety reply; the reply itself goes to the person.
+SAFETY_NOTICE = "I've sent you a private message."
 
 
 def message_text(activity: dict[str, Any]) -> str:
@@ -115,6 +119,37 @@ class TeamsOutput(OutputChannel):
         self.incoming = activity
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        if custom.get("safety") and self.shared() and await self._privately(message):
+            await self._here({"text": SAFETY_NOTICE})
+            return
+        await self._here(message)
+
+    def shared(self) -> bool:
+        """Whether the conversation is a group chat or a channel, not a personal chat."""
+        kind = (self.incoming.get("conversation") or {}).get("conversationType") or "personal"
+        return kind != "personal" and bool(self.incoming.get("from", {}).get("id"))
+
+    async def _privately(self, message: dict[str, Any]) -> bool:
+        """Send ``message`` to the user in their personal chat with the bot; False where Teams
+        does not allow it (the reply then goes to the thread: the help comes first)."""
+        a = self.incoming
+        reply = activity_for(message)
+        if reply is None:
+            return False
+        try:
+            conversation = await self.connector.personal_conversation(
+                a["serviceUrl"], a["recipient"], a["from"], tenant_of(a))
+            reply.update({"from": a["recipient"], "recipient": a["from"],
+                          "conversation": {"id": conversation},
+                          "channelId": a.get("channelId", "msteams")})
+            await self.connector.send(a["serviceUrl"], conversation, reply)
+        except Exception:
+            logger.exception("a safety reply could not be sent in a personal chat")
+            return False
+        return True
+
+    async def _here(self, message: dict[str, Any]) -> None:
         reply = activity_for(message)
         if reply is None:
             return

@@ -41,6 +41,7 @@ class FakeBotFramework:
         self.port, self.app_id, self.password, self.tenant = port, app_id, password, tenant
         self.keys = [Key("key-1")]
         self.posted: list[dict[str, Any]] = []
+        self.created: list[dict[str, Any]] = []  # personal chats the bot opened
         self.issued: list[str] = []
         self.metadata_fetches = 0
         self._ids = itertools.count(1)
@@ -145,7 +146,20 @@ class FakeBotFramework:
                                 "authorization": auth, "activity": await request.json()})
             return JSONResponse({"id": f"reply-{len(self.posted)}"})
 
+        async def conversations(request: Request) -> JSONResponse:
+            auth = request.headers.get("authorization", "")
+            if not self.issued or auth != f"Bearer {self.issued[-1]}":
+                return JSONResponse({"error": "unauthorized"}, status_code=401)
+            body = await request.json()
+            members = body.get("members") or []
+            if body.get("isGroup") or len(members) != 1 or not members[0].get("id"):
+                return JSONResponse({"error": "BadArgument"}, status_code=400)
+            conversation = f"a:personal-{members[0]['id']}"
+            self.created.append({"conversation": conversation, "body": body})
+            return JSONResponse({"id": conversation})
+
         return Starlette(routes=[
+            Route("/v3/conversations", conversations, methods=["POST"]),
             Route("/v1/.well-known/openidconfiguration", metadata),
             Route("/v1/keys", keys),
             Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),

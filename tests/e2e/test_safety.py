@@ -6,6 +6,7 @@ next prompt waits for a participant who was met with a safety reply."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -85,7 +86,7 @@ def test_a_false_alarm_is_undone_and_the_message_kept_as_the_answer(stack):
     c = start(stack, "systems thinking")
     message = "I'm so depressed about our Graduate Outcomes figures, the referral route is broken"
     reply = c.say(message)
-    assert kind_of("\n".join(m.get("text", "") for m in reply)) == "crisis"
+    assert kind_of("\n".join(m.get("text", "") for m in reply)) == "crisis", reply
     assert any(b["payload"] == "/misread" for m in reply for b in m.get("buttons") or [])
     after = c.text("/misread")
     assert after.startswith("I'm sorry, I misread you.")
@@ -101,3 +102,49 @@ def test_typed_misread_outside_a_reflection_apologises(stack):
     assert kind_of(c.text("everything feels pointless and I can't see a way out")) == "crisis"
     after = c.text("no, you misread me, I meant the service")
     assert after.startswith("I'm sorry, I misread you.")
+
+
+def test_teams_a_safety_reply_has_a_misread_button_and_recovers(stack, botframework):
+    from tests.e2e.test_teams import Teams, card
+
+    teams = Teams(stack, botframework)
+    user = f"safe-{uuid.uuid4().hex[:6]}"
+    teams.say('/start_reflection{"theme": "systems_thinking"}', user=user,
+              conversation=f"personal-{user}")
+    message = "I'm so depressed about our Graduate Outcomes figures, the referral route is broken"
+    [reply] = teams.say(message, user=user, conversation=f"personal-{user}")
+    content = card(reply)
+    text = json_text(content)
+    assert kind_of(text) == "crisis"
+    [button] = [a for a in content["actions"] if a["title"] == "You misread me"]
+    after = teams.say(value=button["data"], user=user, conversation=f"personal-{user}")
+    said = "\n".join(json_text(card(a)) if "attachments" in a else a["text"] for a in after)
+    assert "I'm sorry, I misread you." in said and "**So what?**" in said
+
+
+def test_teams_group_chat_gets_a_neutral_line_and_the_person_a_private_message(stack,
+                                                                              botframework):
+    from tests.e2e.test_teams import Teams, card
+
+    teams = Teams(stack, botframework)
+    user = f"grp-{uuid.uuid4().hex[:6]}"
+    chat = {"conversation": f"19:group-{user}@thread.v2", "conversation_type": "groupChat"}
+    created, posted = len(botframework.created), len(botframework.posted)
+    activity = botframework.activity("I think my manager is a bully", user=user, **chat)
+    assert teams.post(activity).status_code == 200
+    thread = [p["activity"] for p in botframework.posted[posted:]
+              if p["conversation"] == activity["conversation"]["id"]]
+    assert [a.get("text") for a in thread] == ["I've sent you a private message."]
+    assert "bully" not in json.dumps(thread) and "HR" not in json.dumps(thread)
+    [opened] = botframework.created[created:]
+    assert opened["body"]["members"] == [{"id": f"29:user-{user}"}]
+    assert opened["body"]["isGroup"] is False
+    private = [p for p in botframework.posted[posted:] if p["conversation"] ==
+               opened["conversation"]]
+    [reply] = private
+    assert kind_of(json_text(card(reply["activity"]))) == "work"
+
+
+def json_text(content: dict) -> str:
+    """The text of an Adaptive Card's blocks."""
+    return "\n".join(b.get("text", "") for b in content.get("body", []))
