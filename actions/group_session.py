@@ -187,7 +187,8 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is None:  # cleared for the next prompt: the form asks it
             return {ANSWER: None}
-        if (tracker.active_loop or {}).get("name") != "group_form":
+        if ((tracker.active_loop or {}).get("name") != "group_form"
+                and tracker.get_slot("requested_slot") != ANSWER):
             return {ANSWER: value}  # the form is restarting: this answer is in already
         return await self.take_answer(str(value), dispatcher, tracker)
 

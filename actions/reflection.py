@@ -200,7 +200,8 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                 tracker: Tracker) -> dict[str, Any]:
         if value is None:  # cleared for a fresh start: the form asks for it
             return {slot: None}
-        if (tracker.active_loop or {}).get("name") != "reflection_form":
+        if ((tracker.active_loop or {}).get("name") != "reflection_form"
+                and tracker.get_slot("requested_slot") != slot):
             # the form is (re)starting and checks the answers it already has: each was
             # related to the report when it was given, so nothing is said again
             return {slot: value}

@@ -27,6 +27,7 @@ from praxis.safety_phrases import (
     KINDS,
     LIFE,
     MISTREATMENT,
+    STRESS,
     SUICIDAL,
     more_serious,
     normalise,
@@ -39,8 +40,13 @@ TRAINING = sorted(Path(__file__).with_name("data").glob("safety_training*.yml"))
 # A message is risk when the model gives it at least this probability; chosen by
 # cross-validation on the exemplars and tests/safety/dev.yml (`praxis safety-eval --choose`),
 # never on the held-out part.
-RISK_THRESHOLD = 0.55
-LIFE_THRESHOLD = 0.2  # the same for risk to life (its own model), chosen the same way
+RISK_THRESHOLD = 0.45
+LIFE_THRESHOLD = 0.3  # the same for risk to life (its own model), chosen the same way
+# Mistreatment and stress are named only above this: "my director turned down the pilot" reads
+# close to mistreatment, and a false alarm there costs more than a miss, which other replies
+# and the practitioner's next words still catch.
+MILDER_THRESHOLD = 0.75
+MILDER = (MISTREATMENT, STRESS)
 ALSO_SHARE = 0.3  # a second kind (mistreatment beside distress) is named at this probability
 REGULARISATION = 30.0  # LogisticRegression's C, chosen with the thresholds
 EMBEDDING_WEIGHT = 1.0  # the sentence embedding's weight beside the TF-IDF features
@@ -96,10 +102,12 @@ class RiskDetector:
     def __init__(self, embed: Callable[[list[str]], np.ndarray],
                  training: list[Labelled] | None = None,
                  threshold: float = RISK_THRESHOLD,
-                 life_threshold: float = LIFE_THRESHOLD) -> None:
+                 life_threshold: float = LIFE_THRESHOLD,
+                 milder_threshold: float = MILDER_THRESHOLD) -> None:
         self.embed = embed
         self.threshold = threshold
         self.life_threshold = life_threshold
+        self.milder_threshold = milder_threshold
         examples = training if training is not None else [
             e for f in TRAINING for e in read_labelled(f)]
         self.fingerprint = hashlib.sha256("\n".join(
@@ -145,6 +153,8 @@ class RiskDetector:
             modelled = LIFE if kinds[0] >= kinds[1] else SUICIDAL
         elif risk >= self.threshold:
             modelled = KINDS[int(np.argmax(kinds))]
+            if modelled in MILDER and risk < self.milder_threshold:
+                modelled = None
         floor = phrase_kind(text)
         kind = more_serious(modelled, floor)
         if kind is None:
@@ -208,13 +218,15 @@ def choose_threshold(embed: Callable[[list[str]], np.ndarray], pool: list[Labell
         rows[test] = detector.probabilities([pool[i].text for i in test])
     out = []
     probe = RiskDetector.__new__(RiskDetector)
-    for life in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
-        for threshold in np.round(np.arange(0.3, 0.85, 0.05), 2):
-            probe.threshold, probe.life_threshold = float(threshold), life
-            verdicts = [probe.decide(m.text, r) for m, r in zip(pool, rows, strict=True)]
-            result = score(pool, verdicts)
-            out.append({"life_threshold": life, "threshold": float(threshold),
-                        "life_recall": result["life_recall"],
-                        "risk_recall": result["risk_recall"],
-                        "false_alarms": result["false_alarms"]})
+    grid = [(life, float(t), float(m)) for life in (0.1, 0.15, 0.2, 0.25, 0.3)
+            for t in np.round(np.arange(0.3, 0.85, 0.05), 2)
+            for m in np.round(np.arange(0.5, 0.96, 0.05), 2) if m >= t]
+    for life, threshold, milder in grid:
+        probe.threshold, probe.life_threshold, probe.milder_threshold = threshold, life, milder
+        verdicts = [probe.decide(m.text, r) for m, r in zip(pool, rows, strict=True)]
+        result = score(pool, verdicts)
+        out.append({"life_threshold": life, "threshold": threshold, "milder_threshold": milder,
+                    "life_recall": result["life_recall"],
+                    "risk_recall": result["risk_recall"],
+                    "false_alarms": result["false_alarms"]})
     return out

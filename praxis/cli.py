@@ -196,11 +196,13 @@ def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
         pool = [m for f in risk.TRAINING for m in risk.read_labelled(f)]
         pool += risk.read_labelled(SAFETY_SETS / "dev.yml")
         print(f"Cross-validated over the exemplars and the dev set ({len(pool)} messages); "
-              f"the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD} and RISK_THRESHOLD "
-              f"{risk.RISK_THRESHOLD}:")
-        print("life threshold  threshold  life recall  risk recall  false alarms")
+              f"the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD}, RISK_THRESHOLD "
+              f"{risk.RISK_THRESHOLD} and MILDER_THRESHOLD {risk.MILDER_THRESHOLD}:")
+        print("life threshold  threshold  milder threshold  life recall  risk recall  "
+              "false alarms")
         for row in risk.choose_threshold(embed, pool):
             print(f"{row['life_threshold']:14.2f}  {row['threshold']:9.2f}  "
+                  f"{row['milder_threshold']:16.2f}  "
                   f"{row['life_recall']:11.3f}  "
                   f"{row['risk_recall']:11.3f}  {row['false_alarms']:12.3f}")
         return 0

@@ -271,9 +271,35 @@ def test_a_teams_participant_joins_by_typing_the_code_and_gets_each_prompt(stack
                                      for o in owners]},
                    headers={"Authorization": f"Bearer {stack.settings.group_push_token}"},
                    timeout=60)
-    assert r.json() == {"pushed": 1, "failed": 0}
+    assert r.json() == {"pushed": 1, "held": 0, "failed": 0}
     [pushed] = botframework.posted[before:]
     assert pushed["conversation"] == "personal-tp" and pushed["reply_to"] is None  # proactive
     assert "Prompt 2 · Leadership: So what?" in card_text(pushed["activity"])
     [answer] = group_sessions.get(row.id, "tess", stack.settings).participants[0].answers
     assert answer.text.startswith("My director turned down")
+
+
+def test_the_next_prompt_waits_for_a_participant_met_with_a_safety_reply(stack):
+    row = group_sessions.create("tess", "Held prompt", ["leadership"], 4, True, "",
+                                stack.settings)
+    calm, upset = "held-calm", "held-upset"
+    for sender in (calm, upset):
+        rest(stack, sender, f"join {row.code}")
+        assert "Prompt 1 · Leadership: What?" in rest(stack, sender, "yes, happy to share")
+    rest(stack, calm, "My director turned down a careers pilot because it was not in the plan.")
+    reply = rest(stack, upset, "Honestly, everyone would be better off if I just wasn't around")
+    assert "116 123" in reply and "I've paused the session for you" in reply
+    _, owners = group_sessions.advance(row.id, "tess", stack.settings)
+    r = httpx.post(f"{stack.settings.rasa_base_url}/webhooks/group/push",
+                   json={"senders": [{"sender_id": o.sender_id, "channel": o.channel}
+                                     for o in owners]},
+                   headers={"Authorization": f"Bearer {stack.settings.group_push_token}"},
+                   timeout=60)
+    assert r.json() == {"pushed": 1, "held": 1, "failed": 0}
+    # a false alarm: the answer is kept, but not shown to the trainer without asking
+    after = rest(stack, upset, "/misread")
+    assert after.startswith("I'm sorry, I misread you.")
+    assert "I haven't shown that answer to your trainer" in after
+    people = {p.number: p for p in group_sessions.get(row.id, "tess", stack.settings).participants}
+    assert [len(people[n].answers) for n in sorted(people)] == [1, 0]
+    assert people[2].answered == 1
