@@ -116,7 +116,7 @@ def test_next_steps_are_checked_for_action_who_and_when(step, concrete):
 def test_a_vague_next_step_gets_one_nudge_then_is_taken_as_written(kb, depth, settings,
                                                                   make_tracker):
     form = ValidateReflectionForm(kb, settings, depth)
-    base = {"theme": "leadership", "findings_cited": []}
+    base = {"theme": "leadership", "findings_cited": [], "requested_slot": "next_step"}
     result, [nudge] = validate(form, "next_step", "I'll try to do better.",
                                make_tracker(slots=base))
     assert result["next_step"] is None and "For example:" in nudge["text"]
