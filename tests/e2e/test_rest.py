@@ -75,7 +75,8 @@ def test_distress_mid_reflection_gets_support_not_the_next_prompt(stack):
     c.text('/start_reflection{"theme": "power_dynamics"}')
     reply = c.text("honestly I feel hopeless and I can't cope with work any more")
     assert "Samaritans" in reply and "116 123" in reply
-    assert "**" not in reply  # no reflective prompt
+    assert not any(f"**{step}**" in reply for step in ("What?", "So what?", "Now what?"))
+    # no reflective prompt (the reply's services are in bold)
     reply = c.text("continue")  # picks up the paused reflection at the same step
     assert "**What?**" in reply
 
