@@ -171,7 +171,7 @@ def test_a_pushed_prompt_reaches_a_widget_on_the_other_instance(cluster):
             "senders": [{"sender_id": o.sender_id, "channel": o.channel} for o in owners]},
             headers={"Authorization": f"Bearer {first.settings.group_push_token}"},
             timeout=60)  # pushed through the first instance
-        assert r.json() == {"pushed": 1, "failed": 0}
+        assert r.json() == {"pushed": 1, "held": 0, "failed": 0}
         assert "Prompt 2 · Leadership: So what?" in widget.next("bot_uttered")["text"]
     finally:
         widget.close()
