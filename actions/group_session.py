@@ -116,7 +116,9 @@ class ActionAskGroupConsent(PraxisAction):
         dispatcher.utter_message(
             text="Before we start: may your answers in this session be shown to your trainer, "
             "anonymously? They would appear as a numbered participant, never with your name, "
-            "grouped with the others'. If you say no, they stay private and the trainer sees "
+            "grouped with the others'. In a small team, though, the details of an answer (a "
+            "role, a meeting, a decision) can show who wrote it, so leave out what would "
+            "identify you or anyone else. If you say no, they stay private and the trainer sees "
             "only how far you have got. You can change your mind at any time.",
             buttons=[{"title": "Yes, share anonymously", "payload": "/affirm"},
                      {"title": "No, keep them private", "payload": "/deny"}])

@@ -381,5 +381,45 @@ def test_finished_reflection_comes_as_a_markdown_document(kb, make_tracker):
     assert "\\# Evidence counted  \nfor less than the plan." in md
     assert "\\- Bring data from another university." in md
     assert THEMES["leadership"].next_step in md
-    assert md.rstrip().endswith("Quoted from McLoughlin (2023), “How do career development "
-                                "practitioners innovate in HE?”.")
+    assert ("Quoted from McLoughlin (2023), “How do career development practitioners innovate "
+            "in HE?”." in md)
+    # the reflective model's sources, named as they are
+    assert md.rstrip().endswith("widely used in the UK helping professions.")
+    assert "Borton's (1970)" in md and "Rolfe, Freshwater and Jasper (2001)" in md
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_prompts_ask_openly_and_do_not_hand_over_the_report_s_answer(theme):
+    """A prompt asks what happened and what it meant; it does not offer the finding's own
+    categories to choose from ("doubts, or power constraints?", "power over, to or with?")."""
+    for step in ("answer_what", "answer_so_what", "answer_now_what"):
+        prompt = THEMES[theme].prompt(step).lower()
+        for leading in ("own doubts", "power over", "power to,", "micro-bias",
+                        "entrenched", "really in the way"):
+            assert leading not in prompt, (theme, step, leading)
+
+
+def test_group_consent_warns_that_details_can_identify_someone(make_tracker):
+    from actions.group_session import ActionAskGroupConsent
+
+    _, [message] = run(ActionAskGroupConsent(), make_tracker())
+    assert "anonymously" in message["text"]
+    assert "small team" in message["text"] and "identify" in message["text"]
+
+
+@pytest.mark.parametrize("channel,deletion", [
+    ("socketio", '"Delete my conversation", below the chat'),
+    ("teams", 'Say "delete my data"'),
+])
+def test_what_is_kept_is_told_truly_for_the_channel(make_tracker, channel, deletion):
+    from actions.privacy import ActionPrivacy
+
+    tracker = make_tracker()
+    tracker.events.append({"event": "user", "text": "what do you keep?",
+                           "input_channel": channel})
+    _, [kept] = run(ActionPrivacy(settings=SETTINGS), tracker)
+    assert "stored on the server" in kept["text"] and "journal" in kept["text"]
+    assert "kept until you delete them" in kept["text"]  # RETENTION_DAYS unset
+    assert deletion in kept["text"]
+    _, [kept] = run(ActionPrivacy(settings=replace(SETTINGS, retention_days=30)), tracker)
+    assert "deleted 30 days after its last message" in kept["text"]
