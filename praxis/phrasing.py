@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 NAMES_THE_REPORT = re.compile(
-    r"\b(the|this|that|its|a|any)( full| key| main)? (report|study|research|summary|paper|findings?|author)"
-    r"\b|"
+    r"\b(the|this|that|its|a|any)( full| key| main)? "
+    r"(report|study|research|summary|paper|findings?|author)\b|"
     r"\b(mcloughlin|grounded theory|power zones?)\b|\baccording to (this|it|the)\b|"
     r"\b(does|did) (it|this) say\b", re.I)
 QUESTION = re.compile(r"\?\s*$")

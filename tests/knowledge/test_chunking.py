@@ -66,7 +66,7 @@ def test_attribution_is_kept_on_every_chunk(chunks):
         assert c.url.startswith("https://luminate.prospects.ac.uk/")
     details = chunks[-2]
     assert details.kind == "details"
-    for fact in ("Holly McLoughlin", "October 2023", "34 pages", "Jisc careers research grant"):
+    for fact in ("Holly McLoughlin", "October 2023", "34-page", "Jisc careers research grant"):
         assert fact in details.text
     assert all(c.kind == "passage" for c in chunks[:-2])
     assert chunks[-1].kind == "not_covered" and len(chunks[-1].questions) >= 20
