@@ -57,7 +57,9 @@ class ReportQuestion(GraphComponent, IntentClassifier):
             if not (mistaken and asks_about_the_report(text)):
                 continue
             report = {"name": REPORT_INTENT, "confidence": 1.0}
-            ranking = [i for i in message.get(INTENT_RANKING_KEY) or []
+            # the reading it replaces is demoted, or the fallback would call the two ambiguous
+            ranking = [{**i, "confidence": min(i.get("confidence", 0), UNSURE)}
+                       for i in message.get(INTENT_RANKING_KEY) or []
                        if i.get("name") != REPORT_INTENT]
             message.set(INTENT, report, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [report, *ranking], add_to_output=True)
