@@ -17,7 +17,7 @@ PIP_FLAGS := --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: help setup run test lint validate test-conversations test-python safety-eval bench clean browser \
+.PHONY: help setup run test lint validate test-conversations test-python safety-eval grounding-eval routing-eval bench clean browser \
 	services
 
 help:
@@ -103,7 +103,15 @@ test-python: setup browser services
 safety-eval: $(VENV)/.installed
 	$(PRAXIS) safety-eval --set heldout
 
-test: lint validate test-conversations safety-eval test-python
+# How answers are related to the report, and how messages are routed, on the held-out labelled
+# sets (tests/grounding, tests/routing); the pytest suite asserts the figures.
+grounding-eval: index
+	$(PRAXIS) grounding-eval --set heldout
+
+routing-eval: $(MODEL)
+	$(RASA_VENV)/bin/python -m bot.routing_eval --set heldout
+
+test: lint validate test-conversations safety-eval grounding-eval routing-eval test-python
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var .rasa

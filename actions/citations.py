@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from knowledge.chunking import Chunk, sentences_of
 
 QUOTE_CHARS = 420
+# a dateline ("October 2023") at the head of a page
+_DATELINE = re.compile(r"^(?:\d{1,2} )?[A-Z][a-z]+ \d{4}$")
 
 
 def excerpt(chunk: Chunk, limit: int = QUOTE_CHARS) -> str:
     """The passage's own words, whole sentences up to ``limit`` characters; a key finding's
-    title prefix ("Leadership's role - ") is left out, since the citation names it."""
+    title prefix ("Leadership's role - ") is left out, since the citation names it, and so are a
+    page's own title and dateline at its head, which are not the report's words about anything."""
     text = chunk.text
     if chunk.parent and text.startswith(chunk.section):
         text = text[len(chunk.section):].lstrip(" -–—:")
     parts: list[str] = []
     for sentence in sentences_of(text):
         sentence = sentence.lstrip("• ")
+        if not parts and (sentence == chunk.source or _DATELINE.match(sentence)):
+            continue
         if parts and len(" ".join(parts + [sentence])) > limit:
             parts.append("…")
             break

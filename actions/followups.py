@@ -35,6 +35,11 @@ THEME_QUESTIONS = {
 }
 
 
+def _as_in_a_sentence(word: str) -> str:
+    """A word of the answer as it reads mid-sentence: "Dean" -> "dean", "PVC" stays "PVC"."""
+    return word.lower() if word[1:] == word[1:].lower() else word
+
+
 def is_skip(text: str) -> bool:
     return text.strip().lower().rstrip(".!") in SKIP_WORDS
 
@@ -42,7 +47,7 @@ def is_skip(text: str) -> bool:
 def deepening_question(theme: str, answer: str) -> str:
     """One question for a purely descriptive answer, chosen for the answer, then the theme."""
     if ROLE.search(answer):
-        role = ROLE.search(answer).group(0).lower()
+        role = _as_in_a_sentence(ROLE.search(answer).group(0))
         return (f"What do you think mattered most to the {role} there, and how would they "
                 "tell the story?")
     if STUDENT.search(answer):
@@ -62,6 +67,14 @@ WHO = re.compile(
     r"\b(manager|head|director|team|colleagues?|students?|academics?|tutors?|faculty|"
     r"employers?|union|committee|group|office|dean|pvc|leadership|peers?|mentor|"
     r"supervisor|staff|advisers?|coordinator|lead)\b", re.I)
+# a person named after a verb or preposition of the step ("Talk to Sam", "email Priya"): the
+# name's capital letter is what tells it, so this one is case-sensitive
+_CALENDAR = ("Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+             "April|May|June|July|August|September|October|November|December|I")
+NAMED = re.compile(
+    r"\b(?:[Ww]ith|[Tt]o|[Aa]sk|[Ee]-?mail|[Cc]all|[Mm]eet|[Tt]ell|[Cc]ontact|[Pp]hone|[Ss]ee|"
+    r"[Mm]essage|[Tt]ext|[Ii]nvite|[Bb]rief|[Cc]atch up with)\s+"
+    rf"(?!(?:{_CALENDAR})\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b")
 WHEN = re.compile(
     r"\b(today|tomorrow|tonight|this (week|month|term|semester|year|afternoon|morning)|"
     r"next (week|month|term|semester|year|monday|tuesday|wednesday|thursday|friday)|"
@@ -99,7 +112,7 @@ class StepCheck:
 
 
 def check_step(text: str) -> StepCheck:
-    return StepCheck(bool(ACTION.search(text)), bool(WHO.search(text)),
+    return StepCheck(bool(ACTION.search(text)), bool(WHO.search(text) or NAMED.search(text)),
                      bool(WHEN.search(text)))
 
 
@@ -114,20 +127,33 @@ def nudge(check: StepCheck) -> str:
 # --- where it went deeper ----------------------------------------------------------------------
 
 CLAUSE_END = r"[^.;!?\n]{3,140}"
+# the practitioner turning on their own assumption ("looking back, I assumed ..., but ...")
+TURN = re.compile(r"\b(but|looking back|now i|i realis\w*|i realiz\w*|actually|in fact|"
+                  r"wrong|not so sure|on reflection)\b", re.I)
+FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours)\b", re.I)
 
 
 def deeper_note(step_label: str, answer: str, depth: Depth) -> str | None:
     """In plain words, how an answer went beyond describing; None for one that did not."""
     if depth.level < 3:
         return None
-    m = re.search(rf"\b(?:i )?assum\w*\s+(?:that\s+)?({CLAUSE_END})", answer, re.I)
+    m = re.search(rf"\b(i|we|they|she|he|[a-z]+)\s+(?:had\s+)?(?:always\s+)?assum\w*\s+"
+                  rf"(?:that\s+)?({CLAUSE_END})", answer, re.I)
     if m:
-        return f"In \"{step_label}\" you questioned the assumption that {m.group(1).strip()}."
-    m = re.search(rf"\b(?:i wonder|perhaps|maybe)\s+({CLAUSE_END})", answer, re.I)
+        own = m.group(1).lower() in ("i", "we")
+        turned = TURN.search(answer)
+        clause = m.group(2).strip()
+        if FIRST_PERSON.search(clause):  # their words, quoted: "that I should" would garble
+            what = f"an assumption, in your words: “{clause}”"
+        else:
+            what = f"{'your' if own else 'the'} assumption that {clause}"
+        verb = "questioned" if own and turned else "named"
+        return f"In \"{step_label}\" you {verb} {what}."
+    m = re.search(rf"\b(?:i wonder|perhaps|maybe)\s+{CLAUSE_END}", answer, re.I)
     if m:
-        return f"In \"{step_label}\" you wondered whether {m.group(1).strip()}."
+        return f"In \"{step_label}\" you wondered aloud: “{m.group(0).strip()}”."
     if depth.markers.get("context"):
-        word = depth.markers["context"][0].lower()
+        word = _as_in_a_sentence(depth.markers["context"][0])
         return (f"In \"{step_label}\" you connected what happened with the bigger picture "
                 f"({word}), not only the people in the room.")
     if depth.markers.get("perspective") or depth.markers.get("contrast"):

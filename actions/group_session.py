@@ -22,8 +22,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import grounding
 from actions.base import PraxisAction, ReportAccess
-from actions.citations import finding_name, message
+from actions.citations import message
 from actions.journal import entity, owner_of
 from actions.reflection import MIN_WORDS, reset_events
 from actions.themes import THEMES, SessionPrompt, session_prompts
@@ -116,7 +117,9 @@ class ActionAskGroupConsent(PraxisAction):
         dispatcher.utter_message(
             text="Before we start: may your answers in this session be shown to your trainer, "
             "anonymously? They would appear as a numbered participant, never with your name, "
-            "grouped with the others'. If you say no, they stay private and the trainer sees "
+            "grouped with the others'. In a small team, though, the details of an answer (a "
+            "role, a meeting, a decision) can show who wrote it, so leave out what would "
+            "identify you or anyone else. If you say no, they stay private and the trainer sees "
             "only how far you have got. You can change your mind at any time.",
             buttons=[{"title": "Yes, share anonymously", "payload": "/affirm"},
                      {"title": "No, keep them private", "payload": "/deny"}])
@@ -210,7 +213,12 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
                 return {ANSWER: None}
             asked = tracker.get_slot(ASKED)
             prompt = int(asked) if asked is not None else place.prompt
-            findings, passage, chunk = self.ground(text)
+            asked_prompt = next((p for p in prompts_of(place) if p.index == prompt), None)
+            link = grounding.relate(self.retriever, self.embed, text,
+                                    asked_prompt.theme if asked_prompt else "",
+                                    self.settings.link_threshold)
+            findings = [link.chunk.section] if link.chunk else []
+            passage = link.chunk.chunk_id if link.chunk else ""
             vector = [round(float(x), 5) for x in self.embed([text])[0]]
             new, kept = await asyncio.to_thread(group_sessions.record, owner, prompt, text,
                                                 vector, findings, passage, self.settings,
@@ -220,24 +228,9 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
             return {ANSWER: None}
         buttons = ([{"title": "Withdraw this answer",
                      "payload": f'/group_withdraw{{"answer_id":"{kept}"}}'}] if kept else [])
-        if chunk is not None:
-            dispatcher.utter_message(**message(
-                f"Thank you. This connects with {finding_name(chunk)}: ", chunk),
-                buttons=buttons)
-        else:
-            dispatcher.utter_message(text="Thank you. That goes beyond what the report summary "
-                                     "covers.", buttons=buttons)
+        # a theme's finding is quoted in full with its first prompt, so here only the sentence
+        dispatcher.utter_message(**grounding.reply(link, first_time=False), buttons=buttons)
         return {ANSWER: None if new.prompt is not None else text}
-
-    def ground(self, text: str) -> tuple[list[str], str, Chunk | None]:
-        """The key findings an answer touches, its closest passage's id, and that passage."""
-        hits = [h for h in self.retriever.search(text, k=3)
-                if h.chunk.kind == "passage" and h.score >= self.settings.grounding_threshold]
-        sections = {t.section for t in THEMES.values()}
-        findings = list(dict.fromkeys(h.chunk.section for h in hits
-                                      if h.chunk.section in sections))
-        best = hits[0].chunk if hits else None
-        return findings, best.chunk_id if best else "", best
 
 
 class ActionGroupWait(GroupAction):

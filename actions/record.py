@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from actions.citations import cite, excerpt
-from actions.themes import MODEL_NAME, STEPS, Theme
+from actions.themes import DEPTH_SOURCE, MODEL_NAME, MODEL_SOURCES, STEPS, Theme
 from knowledge.chunking import Chunk
 
 ANSWER_LABELS = {"answer_what": "What happened", "answer_so_what": "What it means",
@@ -48,8 +48,10 @@ class Reflection:
                 lines.append("")
         sources = sorted({f"{c.citation}, “{c.source}”" if c.citation else f"“{c.source}”"
                           for c in self.findings})
+        lines += ["---", ""]
         if sources:
-            lines += ["---", "", "Quoted from " + "; ".join(sources) + "."]
+            lines += ["Quoted from " + "; ".join(sources) + ".", ""]
+        lines.append(MODEL_SOURCES + (" " + DEPTH_SOURCE if self.deeper else ""))
         return "\n".join(lines).rstrip() + "\n"
 
 

@@ -20,8 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import grounding
 from actions.base import PraxisAction, ReportAccess
-from actions.citations import finding_name, message
+from actions.citations import message
 from actions.depth import Depth
 from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
 from actions.record import ANSWER_LABELS, Reflection
@@ -38,7 +39,6 @@ FOLLOWUP_FOR, FIRST_ANSWER, FOLLOWUP_TEXT = "followup_for", "first_answer", "fol
 DEEPER = "depth_notes"  # where the reflection went deeper, in words
 SKIP_BUTTON = [{"title": "Skip this question", "payload": "/skip"}]
 MIN_WORDS = 2
-NEAR_MARGIN = 0.05  # a passage this close to the best one may be cited instead of repeating it
 
 
 def theme_buttons() -> list[dict[str, str]]:
@@ -173,28 +173,19 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
             return None
         return next((t for t in THEMES.values() if t.section == hits[0].chunk.section), None)
 
-    def relate(self, answer: str, dispatcher: CollectingDispatcher,
+    def relate(self, slot: str, answer: str, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[str] | None:
-        """Say which passage the answer connects with; return the updated cited list."""
-        hits = [h for h in self.retriever.search(answer, k=3)
-                if h.chunk.kind == "passage" and h.score >= self.settings.grounding_threshold]
-        if not hits:
-            dispatcher.utter_message(
-                text="Thank you. What you describe goes beyond what the report summary covers, "
-                "so I won't tie it to a particular finding.")
-            return None
+        """Relate the answer to the report (``actions.grounding``); the updated cited list
+        when a finding is quoted for the first time. A next step not linked gets no reply
+        here: the summary that follows gives it back as written."""
+        theme = current_theme(tracker)
+        link = grounding.relate(self.retriever, self.embed, answer, theme.key if theme else "",
+                                self.settings.link_threshold)
         cited = cited_ids(tracker)
-        best = hits[0]
-        fresh = [h for h in hits if h.chunk.chunk_id not in cited
-                 and best.score - h.score <= NEAR_MARGIN]
-        if not fresh:
-            dispatcher.utter_message(text=f"Thank you. That echoes {finding_name(best.chunk)}, "
-                                     "which is already part of this reflection.")
-            return None
-        chunk = fresh[0].chunk
-        dispatcher.utter_message(
-            **message(f"Thank you. This connects with {finding_name(chunk)}: ", chunk))
-        return cited + [chunk.chunk_id]
+        first = link.chunk is not None and link.chunk.chunk_id not in cited
+        if link.linked or slot != "next_step":
+            dispatcher.utter_message(**grounding.reply(link, first))
+        return cited + [link.chunk.chunk_id] if first and link.chunk else None
 
     def _answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
                 tracker: Tracker) -> dict[str, Any]:
@@ -210,7 +201,6 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
     def take_answer(self, slot: str, text: str, dispatcher: CollectingDispatcher,
                     tracker: Tracker) -> dict[str, Any]:
         """Check one answer, relate it to the report and note its depth; the slots to set."""
-        ground = slot != "next_step"
         text = text.strip()
         pending = tracker.get_slot(FOLLOWUP_FOR) == slot
         first = str(tracker.get_slot(FIRST_ANSWER) or "")
@@ -233,8 +223,8 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                 return {slot: None, FOLLOWUP_FOR: slot, FIRST_ANSWER: text,
                         FOLLOWUP_TEXT: followup}
             result = {slot: text}
-        if ground:
-            cited = self.relate(text, dispatcher, tracker)
+        if text:
+            cited = self.relate(slot, text, dispatcher, tracker)
             if cited is not None:
                 result[CITED] = cited
         note = deeper_note(STEP_LABELS[slot], text, depth) if depth else None

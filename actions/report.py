@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import PraxisAction
-from actions.citations import TextOnly, message
+from actions.citations import TextOnly, cite, message
+from actions.themes import STEPS
+from knowledge.chunking import Chunk, sentences_of
 from knowledge.engine import EVIDENCE_MARGIN as SECOND_PASSAGE_MARGIN
+from praxis.phrasing import asks_about_the_report
+
+# the slots a form waits on for a practitioner's answer
+ANSWER_SLOTS = {"reflection_form": set(STEPS), "group_form": {"group_answer"}}
 
 
 def what_it_covers() -> str:
@@ -23,6 +31,35 @@ def what_it_covers() -> str:
     )
 
 
+# "what are the power zones?", "explain the early grounded theory": a question for a definition
+DEFINITION = re.compile(r"^\s*(?:so\s+)?(?:what(?:'s| is| are| were| was)|define|explain|"
+                        r"what do(?:es)? (?:it|they|you|the report) mean by|meaning of)\s+"
+                        r"(?:the |a |an |these |those )?(?P<term>[^?]+)", re.I)
+
+
+def mentioned_only(question: str, chunks: list[Chunk]) -> tuple[str, str, Chunk] | None:
+    """For a question asking what a term means, where the summary only mentions the term (in a
+    sentence that does not say what it is): the term, that sentence and its passage."""
+    m = DEFINITION.match(question)
+    if not m:
+        return None
+    words = re.findall(r"[a-z'-]+", m["term"].lower())
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            term = " ".join(words[i:i + n])
+            found = [(s, c) for c in chunks if c.kind == "passage"
+                     for s in sentences_of(c.text) if term in s.lower()]
+            if not found:
+                continue
+            if any(term == c.section.lower() for c in chunks) or any(
+                    re.search(rf"\b{re.escape(term)}\b\s*(?:is|are|means?|refers?|-|:)\s",
+                              s.lower()) for s, _ in found):
+                return None  # a finding's own title, or defined where it is used
+            sentence, chunk = found[0]
+            return term, sentence.lstrip("• "), chunk
+    return None
+
+
 class ActionAnswerReport(PraxisAction):
     """Quote the best passage(s) for the user's question, with section and source."""
 
@@ -32,7 +69,23 @@ class ActionAnswerReport(PraxisAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
+        waiting = ANSWER_SLOTS.get((tracker.active_loop or {}).get("name") or "", set())
+        slot = tracker.get_slot("requested_slot")
+        if slot in waiting and not asks_about_the_report(question):
+            # an answer that mentions the report's subjects or wonders aloud ("why do we only
+            # count appointments?"): the form, which runs next, takes it as the answer
+            return [SlotSet(slot, question)]
         s = self.settings
+        mention = mentioned_only(question, list(getattr(self.retriever, "chunks", [])))
+        if mention:
+            term, sentence, chunk = mention
+            plural = term.endswith("s")
+            dispatcher.utter_message(text=(
+                f"The report summary mentions {term} but doesn't explain "
+                f"{'what they are' if plural else 'what it is'}, so I won't guess. Where it "
+                f"mentions {'them' if plural else 'it'}: “{sentence}” {cite(chunk)} The full "
+                "report may say more."))
+            return []
         hits, coverage = self.retriever.lookup(question, k=3)
         hits = [h for h in hits if h.score >= s.report_threshold]
         if coverage.missing and hits and replace(coverage, missing=None).covered(

@@ -38,14 +38,16 @@ NONE = "none"
 LABELS = (NONE, *KINDS)
 TRAINING = sorted(Path(__file__).with_name("data").glob("safety_training*.yml"))
 # A message is risk when the model gives it at least this probability; chosen by
-# cross-validation on the exemplars and tests/safety/dev.yml (`praxis safety-eval --choose`),
-# never on the held-out part.
-RISK_THRESHOLD = 0.45
-LIFE_THRESHOLD = 0.3  # the same for risk to life (its own model), chosen the same way
+# cross-validation on the exemplars and tests/safety/dev*.yml (`praxis safety-eval --choose`),
+# never on the held-out part: the lowest false alarms at which risk to life reaches 0.98 and any
+# risk 0.95 there (0.089), since a missed risk costs more than a false alarm, which the
+# practitioner undoes with one button.
+RISK_THRESHOLD = 0.3
+LIFE_THRESHOLD = 0.2  # the same for risk to life (its own model), chosen the same way
 # Mistreatment and stress are named only above this: "my director turned down the pilot" reads
 # close to mistreatment, and a false alarm there costs more than a miss, which other replies
 # and the practitioner's next words still catch.
-MILDER_THRESHOLD = 0.75
+MILDER_THRESHOLD = 0.7
 MILDER = (MISTREATMENT, STRESS)
 ALSO_SHARE = 0.3  # a second kind (mistreatment beside distress) is named at this probability
 REGULARISATION = 30.0  # LogisticRegression's C, chosen with the thresholds

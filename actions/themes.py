@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODEL_NAME = "What? So what? Now what?"
+MODEL_SOURCES = (
+    "The reflection follows Borton's (1970) \"What? So what? Now what?\", as Rolfe, Freshwater "
+    "and Jasper (2001) developed it for nursing and the helping professions; Driscoll's version "
+    "of the same three questions is widely used in the UK helping professions.")
+DEPTH_SOURCE = (
+    "Where it went deeper is read on Hatton and Smith's (1995) four levels of reflective "
+    "writing, developed with student teachers: descriptive writing, descriptive reflection, "
+    "dialogic reflection and critical reflection.")
 STEPS = ("answer_what", "answer_so_what", "answer_now_what", "next_step")
 STEP_LABELS = {
     "answer_what": "What?",
@@ -91,8 +99,8 @@ THEMES: dict[str, Theme] = {
             section="Contrasting perspectives",
             what="Think about group-based guidance (workshops, group sessions) in your service. "
             "Describe a time it was proposed, tried or turned down. What happened?",
-            so_what="What was really in the way: practitioners' own doubts, or power constraints "
-            "and entrenched institutional norms, such as how appointments are counted and valued?",
+            so_what="Looking back, what made it hard or easy to go ahead, and where did that come "
+            "from?",
             now_what="If resistance is not the main barrier, what would make group-based guidance "
             "easier to try where you work, and who decides that?",
             next_step="One concrete step towards trying or improving group-based "
@@ -135,8 +143,8 @@ THEMES: dict[str, Theme] = {
             what="Think of a time the words used about your work, 'guidance' as a process or as an "
             "appointment, 'careers adviser', 'just a chat', shaped how someone saw your role. "
             "What was said?",
-            so_what="How did that language, and any micro-biases behind it, affect how your "
-            "professional identity was understood and valued?",
+            so_what="What did those words suggest about your role, and how did that affect the "
+            "way your work was understood or valued?",
             now_what="How could you describe your work so that students, academics and managers "
             "understand what you actually do? What words would you choose or drop?",
             next_step="One concrete step for the language of your work: what will you "
@@ -149,8 +157,8 @@ THEMES: dict[str, Theme] = {
             section="Power, a multifaceted need",
             what="Describe a situation where you needed more power, not for yourself, but to shape "
             "a student's experience, address a social justice concern or make a process work.",
-            so_what="What kind of power was it: power over, power to, or power with others? What "
-            "did its absence cost the people you work for?",
+            so_what="What would that power have let you do, and with whom? What did not having "
+            "it cost the people you work for?",
             now_what="Who could you build power with (colleagues, students, academics, employers) "
             "to act on that need together?",
             next_step="One concrete step to build power with others: what will you do, "

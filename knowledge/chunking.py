@@ -3,7 +3,8 @@
 Sections follow the document's structure: a heading opens one; a bullet of the form
 "Title - text" under a heading (a key finding, say) is a section of its own; a paragraph named in
 the metadata's ``section_starts`` opens one. Fragments too small to answer anything (menu lines,
-empty headings) are dropped, and a section longer than ``max_chars`` is split at sentence ends into
+empty headings) are dropped, as are sections the metadata names as ``furniture_sections`` (a
+download box), and a section longer than ``max_chars`` is split at sentence ends into
 overlapping windows.
 """
 
@@ -87,21 +88,22 @@ def _sections(doc: Document) -> list[_Section]:
                 sections.append(current)
                 break
         current.texts.append(_bulleted(block))
-    return _merge_and_drop(sections)
+    return _merge_and_drop(sections, frozenset(structure.get("furniture_sections", [])))
 
 
 def _bulleted(block: Block) -> str:
     return f"• {block.text}" if block.kind == "bullet" else block.text
 
 
-def _merge_and_drop(sections: list[_Section]) -> list[_Section]:
+def _merge_and_drop(sections: list[_Section], furniture: frozenset[str] = frozenset()
+                    ) -> list[_Section]:
     merged: list[_Section] = []
     for s in sections:
         if merged and merged[-1].title == s.title and merged[-1].parent == s.parent:
             merged[-1].texts.extend(s.texts)
         else:
             merged.append(s)
-    return [s for s in merged if len(s.body) >= MIN_CHARS]
+    return [s for s in merged if len(s.body) >= MIN_CHARS and s.title not in furniture]
 
 
 def sentences_of(text: str) -> list[str]:
@@ -152,11 +154,18 @@ def details_text(attribution: dict[str, Any]) -> str:
         text += f" on {a['publisher']}" if a.get("publisher") else ""
     text += "."
     if a.get("full_report"):
-        pages = f", {a['full_report_pages']} pages" if a.get("full_report_pages") else ""
-        text += f" It summarises the full report \"{a['full_report']}\"{pages}."
+        text += f" It summarises the full report, \"{a['full_report']}\""
+        pages = f"{a['full_report_pages']}-page " if a.get("full_report_pages") else ""
+        kind = f"{pages}{a.get('full_report_format', '')}".strip()
+        if kind:
+            where = " that can be downloaded from the public page" if a.get("url") else ""
+            text += f", a {kind} document{where}"
+        text += "."
     if a.get("funder"):
-        limit = f" ({a['funding_limit']})" if a.get("funding_limit") else ""
-        text += f" The research was funded by the {a['funder']}{limit}."
+        text += f" The research was funded by the {a['funder']}."
+        if a.get("funding_limit"):
+            text += (" Careers professionals planning research of their own may be eligible "
+                     f"for funding of {a['funding_limit']} from it.")
     if a.get("url"):
         text += f" Public page: {a['url']}"
     return text.strip()

@@ -6,6 +6,7 @@
     praxis serve                    start the Rasa and action servers (what `make run` does)
     praxis rasa ARGS...             run the Rasa CLI with Praxis's settings in its environment
     praxis safety-eval              the risk detector on the held-out safety set
+    praxis grounding-eval           answers related to the report, on the held-out labelled set
 """
 
 from __future__ import annotations
@@ -194,8 +195,9 @@ def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
     embed = _embedder(settings).embed
     if args.choose:
         pool = [m for f in risk.TRAINING for m in risk.read_labelled(f)]
-        pool += risk.read_labelled(SAFETY_SETS / "dev.yml")
-        print(f"Cross-validated over the exemplars and the dev set ({len(pool)} messages); "
+        for dev in sorted(SAFETY_SETS.glob("dev*.yml")):
+            pool += risk.read_labelled(dev)
+        print(f"Cross-validated over the exemplars and the dev sets ({len(pool)} messages); "
               f"the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD}, RISK_THRESHOLD "
               f"{risk.RISK_THRESHOLD} and MILDER_THRESHOLD {risk.MILDER_THRESHOLD}:")
         print("life threshold  threshold  milder threshold  life recall  risk recall  "
@@ -229,6 +231,38 @@ def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
         print(json.dumps({k: v for k, v in result.items() if not isinstance(v, list)}))
     if args.check and not risk.meets_targets(result):
         print("praxis: the risk detector misses its targets on this set", file=sys.stderr)
+        return 1
+    return 0
+
+
+GROUNDING_SETS = config.ROOT / "tests" / "grounding"
+
+
+def cmd_grounding_eval(args: argparse.Namespace, settings: config.Settings) -> int:
+    import yaml
+
+    from actions import grounding
+    from knowledge.engine import KnowledgeBase
+
+    path = Path(args.set) if args.set.endswith(".yml") else GROUNDING_SETS / f"{args.set}.yml"
+    answers = yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
+    kb = KnowledgeBase.load(settings.index_path, _embedder(settings),
+                            method=settings.retrieval_method)
+    result = grounding.evaluate(kb, kb.embedder.embed, answers, settings.link_threshold)
+    print(f"Answer grounding on {path.name}: {result['answers']} labelled answers, link "
+          f"threshold {settings.link_threshold} (precision {_embedder_precision(settings)}).")
+    for name, part in [("all", result), *result["by_step"].items()]:
+        off = part["off_theme_precision"]
+        print(f"  {name:<16} linked {part['linked_share']:.3f}  precision "
+              f"{part['precision']:.3f}  links to another finding {part['off_theme_links']}"
+              + (f" (precision {off:.3f})" if off is not None else ""))
+    print(f"  targets: precision at least {grounding.TARGETS['precision']} with at least "
+          f"{grounding.TARGETS['linked_share']} of answers linked")
+    if args.json:
+        print(json.dumps(result))
+    met = all(result[k] >= v for k, v in grounding.TARGETS.items())
+    if args.check and not met:
+        print("praxis: answer grounding misses its targets on this set", file=sys.stderr)
         return 1
     return 0
 
@@ -267,11 +301,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", default="heldout",
                    help="heldout (default; never tuned on), dev, or a labelled .yml file")
     p.add_argument("--choose", action="store_true",
-                   help="cross-validate thresholds on the exemplars and the dev set")
+                   help="cross-validate thresholds on the exemplars and the dev sets")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--verbose", action="store_true", help="list the misses and false alarms")
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_safety_eval)
+    p = sub.add_parser("grounding-eval",
+                       help="how answers are related to the report, on labelled answers")
+    p.add_argument("--set", default="heldout",
+                   help="heldout (default; never tuned on), dev, or a labelled .yml file")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    p.set_defaults(func=cmd_grounding_eval)
     p = sub.add_parser("teams-package", help="write the Teams app package (zip)")
     p.add_argument("--out", default="var/praxis-teams.zip")
     p.add_argument("--version", default="1.0.0", help="the app's version (x.y.z)")

@@ -79,7 +79,9 @@ class Settings:
     report_threshold: float = 0.20
     coverage_margin: float = 0.0
     verify_threshold: float = 0.5
-    grounding_threshold: float = 0.35  # below: a reflective answer is not linked to a finding
+    grounding_threshold: float = 0.35  # below: a text does not name a theme by its meaning
+    # below: an answer is not linked to its theme's finding (chosen on tests/grounding/dev.yml)
+    link_threshold: float = 0.28
     # The safety replies and the services they name (UK defaults: 999, Samaritans, Shout, NHS
     # 111, Education Support, HR, unions, the employee assistance programme), and the
     # institution's own staff support, which they name too.

@@ -56,9 +56,10 @@ def manifest(app_id: str, version: str, publisher: Publisher) -> dict[str, Any]:
             "short": "Guided reflections for careers practitioners, grounded in research",
             "full": ("Praxis guides career development practitioners in higher education through "
                      "short reflections on power, professional and social norms, and the "
-                     "language of their work. Every prompt and answer is grounded in McLoughlin "
-                     "(2023), \"How can we do this? Power constraints and barriers to "
-                     "innovation\" (Jisc careers research grant), quoted with its section. In a "
+                     "language of their work. Every prompt and answer is grounded in the "
+                     "published summary of McLoughlin (2023), \"How can we do this? Power "
+                     "constraints and barriers to innovation\" (Jisc careers research grant), "
+                     "quoted with its section. In a "
                      "group chat or a channel, each person keeps their own reflection."),
         },
         "icons": {"color": "color.png", "outline": "outline.png"},

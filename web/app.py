@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from praxis import config
 from praxis.config import ROOT
+from store.notice import what_is_kept
 from web.trainer import Trainer, store_unavailable
 
 WIDGET = ROOT / "var" / "web" / "praxis-widget.js"
@@ -47,7 +48,8 @@ def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -
 
     async def index(request: Request) -> Response:
         html = TEMPLATES.get_template("index.html").render(
-            server=settings.rasa_base_url, widget_url=f"{request.base_url}widget.js")
+            server=settings.rasa_base_url, widget_url=f"{request.base_url}widget.js",
+            what_is_kept=what_is_kept(settings.retention_days, "web"))
         return HTMLResponse(html, headers=page_security(settings.rasa_base_url))
 
     async def widget_js(request: Request) -> Response:

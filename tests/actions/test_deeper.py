@@ -15,7 +15,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.depth import DepthEstimator, agreement, markers
-from actions.followups import check_step
+from actions.followups import check_step, deepening_question, deeper_note
 from actions.journal import ActionJournalList, ActionJournalOpen, ActionJournalRecall
 from actions.reflection import ActionAskAnswerSoWhat, ActionCloseReflection, ValidateReflectionForm
 from praxis import config
@@ -87,7 +87,7 @@ def test_a_descriptive_answer_gets_one_followup_and_a_rich_one_none(kb, depth, s
     assert result["answer_what"] == CRITICAL and "followup_for" not in result
     assert not any("Skip" in str(m.get("buttons")) for m in messages)
     assert result["depth_notes"] == [
-        "In \"What?\" you questioned the assumption that the clinic closed for lack of money, "
+        "In \"What?\" you questioned your assumption that the clinic closed for lack of money, "
         "but the decision shows how a metric built for accountability quietly defines what "
         "counts as guidance."]
 
@@ -108,6 +108,10 @@ def test_a_pending_followup_is_asked_again_after_an_interruption(kb, depth, sett
     ("I will email my head of service by Friday to propose a pilot.", True),
     ("Book a meeting with the faculty office next week.", True),
     ("Ask my manager on 12 May for ten minutes at the team meeting.", True),
+    # a named person is the "who"; a day or month named is not a person
+    ("Talk to Sam on Thursday.", True),
+    ("I'll email Priya Shah next week about the pilot.", True),
+    ("Email on Friday about it.", False),
 ])
 def test_next_steps_are_checked_for_action_who_and_when(step, concrete):
     assert check_step(step).concrete is concrete
@@ -123,10 +127,12 @@ def test_a_vague_next_step_gets_one_nudge_then_is_taken_as_written(kb, depth, se
     assert "who or what it involves and when" in nudge["text"]
     again = "I'll try to do better, honestly."
     result, messages = validate(form, "next_step", again, make_tracker(slots={**base, **result}))
-    assert result["next_step"] == again and messages == []  # accepted as the user wrote it
+    assert result["next_step"] == again  # accepted as the user wrote it
+    assert not any("For example:" in m["text"] for m in messages)
     concrete = "I will email my head of service by Friday to propose a pilot."
     result, messages = validate(form, "next_step", concrete, make_tracker(slots=base))
-    assert result["next_step"] == concrete and messages == []
+    assert result["next_step"] == concrete
+    assert not any("For example:" in m["text"] for m in messages)  # no nudge
 
 
 def test_followups_and_depth_can_be_turned_off(kb, depth, settings, make_tracker):
@@ -210,3 +216,30 @@ def test_the_store_schema_is_made_by_the_migration(settings):
         assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     assert Path(settings.store_url.removeprefix("sqlite:///")).exists()
     _ = tempfile  # (tmp paths come from pytest)
+
+
+@pytest.mark.parametrize("answer, note", [
+    # someone else's assumption, only reported: named, not credited as the practitioner's
+    ("My manager assumed that students only want one-to-ones, and the hierarchy kept it so.",
+     "In \"So what?\" you named the assumption that students only want one-to-ones, and the "
+     "hierarchy kept it so."),
+    # first-person words are quoted, never turned into "you wondered whether I should"
+    ("Maybe I should stop trying to change the targets, since the structure decides them.",
+     "In \"So what?\" you wondered aloud: “Maybe I should stop trying to change the targets, "
+     "since the structure decides them”."),
+    ("Looking back I assumed my role was just CVs, but the institution decided that for me.",
+     "In \"So what?\" you questioned an assumption, in your words: “my role was just CVs, but "
+     "the institution decided that for me”."),
+])
+def test_where_it_went_deeper_is_said_grammatically_and_claims_only_what_the_answer_does(
+        answer, note):
+    from actions.depth import Depth, markers
+
+    assert deeper_note("So what?", answer, Depth(3, markers(answer))) == note
+
+
+def test_a_role_keeps_its_capitals_in_a_follow_up():
+    assert "mattered most to the PVC there" in deepening_question(
+        "leadership", "The PVC cancelled the pilot in March.")
+    assert "mattered most to the dean there" in deepening_question(
+        "leadership", "Our Dean cancelled it at the last minute.")

@@ -79,7 +79,7 @@ def test_a_vague_next_step_gets_one_nudge_and_a_concrete_one_none(deep):
             assert "For example:" not in reply  # one nudge, then taken as written
         assert reply.startswith("Here is your reflection on power dynamics")
         assert ("I'll try to do better, really." if nudged else CONCRETE) in reply
-        assert "**Where it went deeper:** In \"What?\" you questioned the assumption" in reply
+        assert "**Where it went deeper:** In \"What?\" you questioned your assumption" in reply
 
 
 def test_the_journal_answers_only_from_the_sender_s_own_reflections(deep):

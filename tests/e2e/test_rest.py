@@ -39,7 +39,9 @@ def test_a_whole_reflection_over_rest(stack):
 
     reply = c.text("Last month my head of service turned down my idea for group workshops "
                    "because appointment numbers were what the university measured.")
-    assert re.search(r"This connects with the report's .*“.+” \(.+ — McLoughlin \(2023\)", reply)
+    # its finding was quoted with the prompt: now the one sentence of it the answer touches
+    assert re.search(r"That touches the report's finding on leadership's role, where it says: "
+                     r"“.+” \(Key findings: Leadership's role — McLoughlin \(2023\)", reply)
     assert "**So what?**" in reply
 
     # a question about the report in the middle: answered, then the same prompt again

@@ -30,13 +30,20 @@ def chunks():
 
 def test_each_part_of_the_summary_is_its_own_chunk(chunks):
     sections = [c.section for c in chunks]
-    assert sections == ["Introduction", *FINDINGS, "Report details", "About the study",
+    assert sections == ["Introduction", *FINDINGS, "About the study",
                         "Funding", "Document details", "Not covered"]
     by_section = {c.section: c for c in chunks}
     for finding in FINDINGS:
         assert by_section[finding].parent == "Key findings"
         assert by_section[finding].text.startswith(finding + " - ")
-    assert "34" in by_section["Report details"].text
+    # the download box is page furniture, never a passage; its facts are in the details
+    assert not any("File size" in c.text or "Download PDF" in c.text for c in chunks)
+    details = by_section["Document details"].text
+    assert "a 34-page PDF document that can be downloaded from the public page" in details
+    assert "luminate.prospects.ac.uk" in details
+    # the grant's ceiling is what future applicants may get, not what this study received
+    assert "funded by the Jisc careers research grant." in details
+    assert "may be eligible for funding of up to £5,000" in details
     assert by_section["Funding"].text.startswith("This research was funded by Jisc")
     assert "grounded interviews" in by_section["About the study"].text
     assert "This research was funded" not in by_section["About the study"].text
@@ -59,7 +66,7 @@ def test_attribution_is_kept_on_every_chunk(chunks):
         assert c.url.startswith("https://luminate.prospects.ac.uk/")
     details = chunks[-2]
     assert details.kind == "details"
-    for fact in ("Holly McLoughlin", "October 2023", "34 pages", "Jisc careers research grant"):
+    for fact in ("Holly McLoughlin", "October 2023", "34-page", "Jisc careers research grant"):
         assert fact in details.text
     assert all(c.kind == "passage" for c in chunks[:-2])
     assert chunks[-1].kind == "not_covered" and len(chunks[-1].questions) >= 20

@@ -27,7 +27,7 @@ def test_files_are_saved_side_by_side_without_pickle(saved, kb):
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert manifest["dimension"] == 384
-    assert manifest["chunk_count"] == len(kb.chunks) == 14  # with the "not covered" questions
+    assert manifest["chunk_count"] == len(kb.chunks) == 13  # with the "not covered" questions
     assert manifest["row_count"] > manifest["chunk_count"]  # sentences and questions too
     assert len(manifest["sources_hash"]) == 64
     assert manifest["built_at"] and manifest["version"] == 2
@@ -101,7 +101,7 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     shutil.copytree(SOURCES, sources)
     folder = tmp_path / "index"
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
-    assert built and len(kb.chunks) == 14
+    assert built and len(kb.chunks) == 13
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
     assert not built
     (sources / "extra.md").write_text(

@@ -12,7 +12,7 @@ KNOWN = [
     ("What should university leaders do to support innovation?", "Leadership's role"),
     ("How was the study carried out?", "About the study"),
     ("Are practitioners resistant to group-based guidance?", "Contrasting perspectives"),
-    ("Where can I download the full report as a PDF?", "Report details"),
+    ("Where can I download the full report as a PDF?", "Document details"),
     ("Who is the author?", "Document details"),
     ("Why do practitioners need power?", "Power, a multifaceted need"),
 ]
