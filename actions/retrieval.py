@@ -78,6 +78,8 @@ def risk_detector() -> RiskDetector:
     kb = knowledge_base()
     with _lock:
         if _risk is None:
-            _risk = RiskDetector(kb.embedder.embed)
+            embedder = kb.embedder
+            _risk = RiskDetector.cached(embedder.embed, config.get().index_path,
+                                        f"{embedder.name} {embedder.precision}")
             log.info("risk detector ready (exemplars %s)", _risk.fingerprint)
         return _risk

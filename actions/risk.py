@@ -13,6 +13,10 @@ on ``tests/safety/``.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import pickle
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,8 @@ from praxis.safety_phrases import (
     normalise,
     phrase_kind,
 )
+
+log = logging.getLogger(__name__)
 
 NONE = "none"
 LABELS = (NONE, *KINDS)
@@ -126,6 +132,44 @@ class RiskDetector:
         self._kind = _regression().fit(features[np.flatnonzero(risky)],
                                        [e.kind for e in examples if e.kind != NONE])
         self._columns = [list(self._kind.classes_).index(k) for k in KINDS]
+
+    _FITTED = ("fingerprint", "_words", "_chars", "_risk", "_life", "_kind", "_columns")
+
+    @classmethod
+    def cached(cls, embed: Callable[[list[str]], np.ndarray], folder: Path,
+               model: str) -> RiskDetector:
+        """The detector fitted on the exemplars, kept in ``folder`` and fitted again only when
+        the exemplars, the embedding model or its precision (``model`` names both) or
+        scikit-learn change: a fit takes half a minute or more, which every start would pay."""
+        import sklearn
+
+        examples = [e for f in TRAINING for e in read_labelled(f)]
+        key = hashlib.sha256("\n".join([model, sklearn.__version__, *(
+            f"{e.kind}\t{e.text}" for e in examples)]).encode()).hexdigest()[:16]
+        path = folder / f"risk-{key}.pickle"
+        try:
+            with path.open("rb") as f:
+                state = pickle.load(f)
+            detector = cls.__new__(cls)
+            detector.__dict__.update(state)
+            detector.embed = embed
+            detector.threshold, detector.life_threshold = RISK_THRESHOLD, LIFE_THRESHOLD
+            detector.milder_threshold = MILDER_THRESHOLD
+            return detector
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass  # none yet, or unreadable: fitted again below
+        detector = cls(embed, examples)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as f:
+                pickle.dump({k: detector.__dict__[k] for k in cls._FITTED}, f)
+            os.replace(f.name, path)  # whole or not at all, for servers starting together
+            for old in folder.glob("risk-*.pickle"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("the fitted risk detector could not be kept in %s: %s", folder, exc)
+        return detector
 
     def features(self, texts: list[str]) -> csr_matrix:
         vectors = np.asarray(self.embed(texts), dtype=np.float32) * EMBEDDING_WEIGHT

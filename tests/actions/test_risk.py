@@ -42,8 +42,8 @@ def test_heldout_figures_do_not_fall_below_those_recorded(heldout):
     assert heldout["false_alarms"] <= 0.12
 
 
-@pytest.mark.xfail(strict=True, reason="two held-out targets are not met yet: any risk 0.917 "
-                   "of 0.95, false alarms 0.118 of at most 0.05 (risk to life 0.984 meets 0.98)")
+@pytest.mark.xfail(strict=True, reason="two held-out targets are not met yet: any risk 0.924 "
+                   "of 0.95, false alarms 0.109 of at most 0.05 (risk to life 0.984 meets 0.98)")
 def test_heldout_targets(heldout):
     assert risk.meets_targets(heldout)
 
@@ -77,3 +77,36 @@ def test_mistreatment_with_distress_gets_both_replies(detector):
 def test_the_phrase_floor_is_never_overruled(detector):
     [verdict] = detector.assess(["i want to die"])
     assert verdict.kind in risk.LIFE_KINDS and "phrases" in verdict.by
+
+
+def test_the_fitted_detector_is_kept_and_fitted_again_only_when_its_exemplars_change(
+        embedder, tmp_path, monkeypatch):
+    exemplars = tmp_path / "safety_training.yml"
+    exemplars.write_text(
+        "messages:\n"
+        "  - {text: I want to end my life tonight, kind: life}\n"
+        "  - {text: I keep thinking everyone would be better off without me, kind: suicidal}\n"
+        "  - {text: I cannot stop crying at my desk, kind: distress}\n"
+        "  - {text: my manager shouts at me in front of students, kind: mistreatment}\n"
+        "  - {text: I am exhausted and signed off with stress, kind: stress}\n"
+        "  - {text: show me my past reflections, kind: none}\n"
+        "  - {text: the booking system is hopeless, kind: none}\n"
+        "  - {text: we ran three group workshops this term, kind: none}\n", encoding="utf-8")
+    monkeypatch.setattr(risk, "TRAINING", [exemplars])
+    folder = tmp_path / "index"
+    fitted = risk.RiskDetector.cached(embedder.embed, folder, "model float32")
+    [kept] = folder.glob("risk-*.pickle")
+    again = risk.RiskDetector.cached(embedder.embed, folder, "model float32")
+    texts = ["I want to end my life", "open my journal"]
+    assert (again.probabilities(texts) == fitted.probabilities(texts)).all()
+    assert again.fingerprint == fitted.fingerprint and list(folder.glob("risk-*")) == [kept]
+
+    kept.write_bytes(b"not a pickle")  # unreadable: fitted again, not a crash
+    assert risk.RiskDetector.cached(embedder.embed, folder, "model float32").fingerprint \
+        == fitted.fingerprint
+    with exemplars.open("a", encoding="utf-8") as f:
+        f.write("  - {text: I am dreading the careers fair, kind: none}\n")
+    changed = risk.RiskDetector.cached(embedder.embed, folder, "model float32")
+    assert changed.fingerprint != fitted.fingerprint
+    [replaced] = folder.glob("risk-*.pickle")
+    assert replaced != kept  # the old fit is removed, not left to pile up
