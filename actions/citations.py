@@ -8,7 +8,8 @@ from knowledge.chunking import Chunk, sentences_of
 
 QUOTE_CHARS = 420
 # a dateline ("October 2023") at the head of a page
-_DATELINE = re.compile(r"^(?:\d{1,2} )?[A-Z][a-z]+ \d{4}$")
+_DATELINE = re.compile(r"^(?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|"
+                       r"September|October|November|December) \d{4}(?:\s+|$)")
 
 
 def excerpt(chunk: Chunk, limit: int = QUOTE_CHARS) -> str:
@@ -21,8 +22,12 @@ def excerpt(chunk: Chunk, limit: int = QUOTE_CHARS) -> str:
     parts: list[str] = []
     for sentence in sentences_of(text):
         sentence = sentence.lstrip("• ")
-        if not parts and (sentence == chunk.source or _DATELINE.match(sentence)):
-            continue
+        if not parts:
+            if sentence == chunk.source:
+                continue
+            sentence = _DATELINE.sub("", sentence)  # a dateline on its own line or run in
+            if not sentence:
+                continue
         if parts and len(" ".join(parts + [sentence])) > limit:
             parts.append("…")
             break

@@ -102,6 +102,7 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     folder = tmp_path / "index"
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
     assert built and len(kb.chunks) == 13
+    before = len(kb.chunks)
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
     assert not built
     (sources / "extra.md").write_text(
@@ -110,7 +111,7 @@ def test_rebuilt_when_the_sources_change_and_not_otherwise(tmp_path, embedder):
     with pytest.raises(IndexLoadError, match="sources changed"):
         KnowledgeBase.load(folder, embedder)
     kb, built = KnowledgeBase.ensure(folder, [sources], embedder)
-    assert built and len(kb.chunks) == 15
+    assert built and len(kb.chunks) == before + 1  # the local notes' one chunk
     assert kb.search("did anyone pilot group sessions for final years?", 1)[0].chunk.section \
         == "Local notes"
 
