@@ -59,6 +59,11 @@ def _finding_sentences(chunk: Chunk) -> list[str]:
     return [s.lstrip("• ") for s in sentences_of(text)]
 
 
+def closest_sentence(embed, text: str, finding: Chunk) -> str:
+    """The sentence of ``finding`` that ``text`` comes closest to."""
+    return _closest_sentence(embed, text, _finding_sentences(finding))
+
+
 def relate(retriever: Retriever, embed, answer: str, theme_key: str,
            threshold: float) -> Link:
     """Relate ``answer`` (to a prompt of theme ``theme_key``) to the report."""
@@ -68,8 +73,7 @@ def relate(retriever: Retriever, embed, answer: str, theme_key: str,
         hits = retriever.search(answer, k=len(getattr(retriever, "chunks", [])) or 20)
         score = next((h.score for h in hits if h.chunk.chunk_id == finding.chunk_id), 0.0)
     if finding is not None and score >= threshold:
-        return Link(finding, _closest_sentence(embed, answer, _finding_sentences(finding)),
-                    float(score))
+        return Link(finding, closest_sentence(embed, answer, finding), float(score))
     own = [s for s in sentences_of(answer) if len(s) <= QUOTE_LIMIT] or [answer[:QUOTE_LIMIT]]
     return Link(None, _closest_sentence(embed, answer, own), float(score))
 

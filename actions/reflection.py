@@ -25,6 +25,7 @@ from actions.base import PraxisAction, ReportAccess
 from actions.citations import message
 from actions.depth import Depth
 from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
+from actions.opening import SITUATION, fitting_themes, offer_text, say_more_prompt, situation_of
 from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
 from knowledge.chunking import Chunk
@@ -57,13 +58,24 @@ def cited_ids(tracker: Tracker) -> list[str]:
 
 
 class ActionAskTheme(PraxisAction):
-    """Offer the eight themes as buttons."""
+    """Offer the eight themes as buttons; to someone who opened with their situation, the one or
+    two it fits first, with a line on why (``actions.opening``)."""
 
     def name(self) -> str:
         return "action_ask_theme"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        situation = tracker.get_slot(SITUATION)
+        if situation:
+            fits = await asyncio.to_thread(fitting_themes, self.retriever, self.embed,
+                                           situation, self.settings.link_threshold)
+            first = {f.theme.key for f in fits}
+            buttons = theme_buttons()
+            dispatcher.utter_message(text=offer_text(fits), buttons=[
+                *(b for b in buttons if b["payload"].split('"')[3] in first),
+                *(b for b in buttons if b["payload"].split('"')[3] not in first)])
+            return []
         dispatcher.utter_message(
             text="Which theme would you like to reflect on? Each is one of the report's key "
             f"findings, and the reflection follows \"{MODEL_NAME}\" in four short prompts "
@@ -104,6 +116,9 @@ class AskStep(PraxisAction, ABC):
                                          buttons=SKIP_BUTTON)
             return []
         prompt = f"**{STEP_LABELS[self.slot]}** {theme.prompt(self.slot)}"
+        situation = tracker.get_slot(SITUATION)
+        if self.slot == STEPS[0] and situation:
+            prompt = f"**{STEP_LABELS[self.slot]}** {say_more_prompt(situation)}"
         events: list[dict[str, Any]] = []
         if self.slot != STEPS[0]:
             dispatcher.utter_message(text=prompt)
@@ -176,14 +191,14 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
     def relate(self, slot: str, answer: str, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[str] | None:
         """Relate the answer to the report (``actions.grounding``); the updated cited list
-        when a finding is quoted for the first time. A next step not linked gets no reply
-        here: the summary that follows gives it back as written."""
+        when a finding is quoted for the first time. A next step gets no reply here: the summary
+        that follows gives it back as written and names the findings it connects with."""
         theme = current_theme(tracker)
         link = grounding.relate(self.retriever, self.embed, answer, theme.key if theme else "",
                                 self.settings.link_threshold)
         cited = cited_ids(tracker)
         first = link.chunk is not None and link.chunk.chunk_id not in cited
-        if link.linked or slot != "next_step":
+        if slot != "next_step":
             dispatcher.utter_message(**grounding.reply(link, first))
         return cited + [link.chunk.chunk_id] if first and link.chunk else None
 
@@ -202,6 +217,15 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                     tracker: Tracker) -> dict[str, Any]:
         """Check one answer, relate it to the report and note its depth; the slots to set."""
         text = text.strip()
+        situation = tracker.get_slot(SITUATION) if slot == STEPS[0] else None
+        if not situation:
+            return self._take(slot, text, dispatcher, tracker)
+        # what they opened with starts the "What?" step, and this says more (or, skipped, not)
+        text = situation if is_skip(text) else f"{situation}\n\n{text}"
+        return {**self._take(slot, text, dispatcher, tracker), SITUATION: None}
+
+    def _take(self, slot: str, text: str, dispatcher: CollectingDispatcher,
+              tracker: Tracker) -> dict[str, Any]:
         pending = tracker.get_slot(FOLLOWUP_FOR) == slot
         first = str(tracker.get_slot(FIRST_ANSWER) or "")
         if pending:  # the answer to a follow-up, or "skip": the step is done either way
@@ -268,11 +292,40 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
         return self._answer("next_step", value, dispatcher, tracker)
 
 
-def reset_events(theme: str | None = None) -> list[dict[str, Any]]:
+def reset_events(theme: str | None = None,
+                 situation: str | None = None) -> list[dict[str, Any]]:
     return [SlotSet(s, None) for s in STEPS] + [
         SlotSet(CITED, []), SlotSet(DEEPER, []), SlotSet(FOLLOWUP_FOR, None),
         SlotSet(FIRST_ANSWER, None), SlotSet(FOLLOWUP_TEXT, None), SlotSet("theme", theme),
-        SlotSet("requested_slot", None)]
+        SlotSet(SITUATION, situation), SlotSet("requested_slot", None)]
+
+
+def opening_situation(tracker: Tracker) -> str | None:
+    """What a practitioner opened a reflection with, when it says what happened: the message
+    that started it, or the one they were invited to reflect on ("That sounds worth reflecting
+    on") before they said yes."""
+    latest = tracker.latest_message or {}
+    situation = _situation_in(latest.get("text") or "", latest.get("entities") or [])
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if situation or len(users) < 2:
+        return situation
+    since = tracker.events[tracker.events.index(users[-2]) + 1:]
+    invited = any(e.get("event") == "action" and e.get("name") == "utter_reflect_invite"
+                  for e in since)
+    before = users[-2]
+    return _situation_in(before.get("text") or "", (before.get("parse_data") or {}).get(
+        "entities") or []) if invited else None
+
+
+def _situation_in(text: str, entities: list[dict[str, Any]]) -> str | None:
+    """``text`` when it says what happened, not counting a theme it names ("how I deal with
+    senior managers" names leadership, and says nothing of what happened)."""
+    rest = text
+    for e in sorted((e for e in entities if e.get("entity") == "theme"
+                     and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
+                    key=lambda e: -e["start"]):
+        rest = rest[:e["start"]] + " " + rest[e["end"]:]
+    return text.strip() if situation_of(rest) else None
 
 
 class ActionResetReflection(PraxisAction):
@@ -285,10 +338,16 @@ class ActionResetReflection(PraxisAction):
                   domain: DomainDict) -> list[dict[str, Any]]:
         named = None
         msg = tracker.latest_message or {}
-        if (msg.get("intent") or {}).get("name") in ("start_reflection", "choose_theme"):
+        intent = (msg.get("intent") or {}).get("name")
+        if intent in ("start_reflection", "choose_theme"):
             named = next((e.get("value") for e in msg.get("entities", [])
                           if e.get("entity") == "theme" and e.get("value") in THEMES), None)
-        return reset_events(named)
+        situation = None
+        if intent in ("start_reflection", "affirm"):
+            situation = opening_situation(tracker)
+        elif intent == "choose_theme" and not tracker.get_slot(STEPS[0]):
+            situation = tracker.get_slot(SITUATION)  # a theme chosen from those offered for it
+        return reset_events(named, situation)
 
 
 class ActionCloseReflection(PraxisAction):

@@ -324,7 +324,7 @@ def test_reset_keeps_a_theme_named_in_the_same_message(make_tracker):
                                    "findings_cited": [], "theme": "leadership",
                                    "requested_slot": None, "depth_notes": [],
                                    "followup_for": None, "first_answer": None,
-                                   "followup_text": None}
+                                   "followup_text": None, "situation": None}
     events, _ = run(ActionResetReflection(None, SETTINGS), make_tracker("start again",
                                                                         "start_again"))
     assert slot_events(events)["theme"] is None

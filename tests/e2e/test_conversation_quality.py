@@ -56,3 +56,20 @@ def test_an_answer_that_sounds_like_a_question_is_taken_as_the_answer(stack):
     reply = c.text("Does the report say anything about how appointments are counted?")
     assert "**So what?**" in reply  # a report question answered, then the same prompt again
     assert "**Now what?**" not in reply
+
+
+def test_a_reflection_starts_from_the_situation_the_practitioner_brings(stack):
+    c = Conversation(stack, "quality-opener")
+    opener = "My PVC has just cancelled our group workshop pilot and I want to think it through"
+    offer = c.say(opener)
+    text = "\n".join(m.get("text", "") for m in offer)
+    assert "It seems closest to" in text and "**Group-based guidance" in text, text
+    buttons = [b for m in offer for b in m.get("buttons", [])]
+    assert len(buttons) == 8 and "group_guidance" in buttons[0]["payload"]
+    reply = c.text(buttons[0]["payload"])
+    assert f"**What?** You wrote: “{opener}” Say a little more about what happened" in reply
+    reply = c.text("It was a week before launch; the faculty said students only value "
+                   "one-to-one appointments and the PVC agreed without asking us.")
+    # the step is answered: the next prompt, or one follow-up question on it, never the same ask
+    assert "You wrote" not in reply and "Could you say a little more" not in reply
+    assert "**So what?**" in reply or reply.rstrip().endswith("?"), reply
