@@ -13,7 +13,14 @@ from actions.reflection import (
     ValidateReflectionForm,
 )
 from actions.themes import THEMES
-from tests.actions.test_actions import GROUNDING_ONLY, SETTINGS, form_tracker, run, slot_events, texts
+from tests.actions.test_actions import (
+    GROUNDING_ONLY,
+    SETTINGS,
+    form_tracker,
+    run,
+    slot_events,
+    texts,
+)
 
 PILOT = "My PVC has just cancelled our group workshop pilot and I want to think it through"
 
