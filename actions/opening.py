@@ -5,12 +5,12 @@ I want to think it through") rather than a bare request to reflect. Then Praxis 
 or two themes whose key findings the situation comes closest to, each with the sentence of the
 finding it touches, and takes what they wrote as the start of the "What?" step, asking them to
 say more instead of to describe it again. A bare request ("I'd like to do a reflection") gets
-the eight themes as before.
+the eight themes as before. Which messages tell a situation is read from how they are put
+(``praxis.phrasing.situation_of``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from actions import grounding
@@ -18,34 +18,8 @@ from actions.retrieval import Retriever
 from actions.themes import THEMES, Theme
 
 SITUATION = "situation"  # the slot that keeps what they opened with, until the "What?" step
-MIN_CONTENT_WORDS = 3  # words about the situation itself, beyond the request to reflect
 SECOND_THEME_MARGIN = 0.05  # a second theme is offered when it comes this close to the first
 MOST_THEMES = 2
-
-# Words of asking to reflect and of saying little ("something that happened at work today"):
-# what is left when they are taken out is what the message says about a situation.
-_REQUEST_WORDS = set("""
-a an the and or but so to of on in at for with about from by it its it's this that these those
-i i'm i'd i've i'll me my myself we we're our us you your can could would will shall should
-may might please let's lets like love want wanted need needed think thinking thought through
-over reflect reflecting reflection reflections reflective guided guide take walk help do does
-did doing start begin quick short new one exercise session time minutes ten five bit talk
-something anything situation thing things happened happening work working job today yesterday
-recently just really some how what why when where who which is are was were be been have has
-had get got go going know sure fancy hi hello hey okay ok yes would've there here up out
-""".split())
-_WORD = re.compile(r"[a-z][a-z'’-]*")
-
-
-def situation_of(text: str) -> str | None:
-    """``text`` itself when it says something about a situation (enough words beyond asking to
-    reflect), else None. Button payloads ("/start_reflection") are never a situation."""
-    text = (text or "").strip()
-    if not text or text.startswith("/"):
-        return None
-    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
-    content = [w for w in words if w not in _REQUEST_WORDS]
-    return text if len(content) >= MIN_CONTENT_WORDS else None
 
 
 @dataclass(frozen=True)

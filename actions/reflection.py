@@ -25,10 +25,11 @@ from actions.base import PraxisAction, ReportAccess
 from actions.citations import message
 from actions.depth import Depth
 from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
-from actions.opening import SITUATION, fitting_themes, offer_text, say_more_prompt, situation_of
+from actions.opening import SITUATION, fitting_themes, offer_text, say_more_prompt
 from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
 from knowledge.chunking import Chunk
+from praxis.phrasing import is_an_answer, situation_in
 from store import reflections
 from store.reflections import Owner
 
@@ -305,7 +306,7 @@ def opening_situation(tracker: Tracker) -> str | None:
     that started it, or the one they were invited to reflect on ("That sounds worth reflecting
     on") before they said yes."""
     latest = tracker.latest_message or {}
-    situation = _situation_in(latest.get("text") or "", latest.get("entities") or [])
+    situation = situation_in(latest.get("text") or "", latest.get("entities") or [])
     users = [e for e in tracker.events if e.get("event") == "user"]
     if situation or len(users) < 2:
         return situation
@@ -313,19 +314,8 @@ def opening_situation(tracker: Tracker) -> str | None:
     invited = any(e.get("event") == "action" and e.get("name") == "utter_reflect_invite"
                   for e in since)
     before = users[-2]
-    return _situation_in(before.get("text") or "", (before.get("parse_data") or {}).get(
+    return situation_in(before.get("text") or "", (before.get("parse_data") or {}).get(
         "entities") or []) if invited else None
-
-
-def _situation_in(text: str, entities: list[dict[str, Any]]) -> str | None:
-    """``text`` when it says what happened, not counting a theme it names ("how I deal with
-    senior managers" names leadership, and says nothing of what happened)."""
-    rest = text
-    for e in sorted((e for e in entities if e.get("entity") == "theme"
-                     and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
-                    key=lambda e: -e["start"]):
-        rest = rest[:e["start"]] + " " + rest[e["end"]:]
-    return text.strip() if situation_of(rest) else None
 
 
 class ActionResetReflection(PraxisAction):
@@ -339,6 +329,12 @@ class ActionResetReflection(PraxisAction):
         named = None
         msg = tracker.latest_message or {}
         intent = (msg.get("intent") or {}).get("name")
+        waiting = tracker.get_slot("requested_slot")
+        if ((tracker.active_loop or {}).get("name") == "reflection_form" and waiting in STEPS
+                and is_an_answer(msg.get("text") or "", msg.get("entities") or [])):
+            # an answer that names a theme's subject ("… about our group workshops") read as a
+            # wish to switch theme: the form, which runs next, takes it as the answer
+            return [SlotSet(waiting, msg.get("text"))]
         if intent in ("start_reflection", "choose_theme"):
             named = next((e.get("value") for e in msg.get("entities", [])
                           if e.get("entity") == "theme" and e.get("value") in THEMES), None)

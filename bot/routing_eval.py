@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from praxis.phrasing import asks_about_the_report
+from praxis.phrasing import asks_about_the_report, is_an_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "tests" / "routing"
@@ -51,10 +51,13 @@ def interruptions(domain: dict[str, Any]) -> set[str]:
     return set()
 
 
-def route(text: str, intent: str, context: str, interrupting: set[str]) -> str:
+def route(text: str, intent: str, context: str, interrupting: set[str],
+          entities: list[dict[str, Any]] | None = None) -> str:
     if context == "reflection":
         if intent == "ask_report" and not asks_about_the_report(text):
             return "answer"  # action_answer_report hands it to the form as the answer
+        if intent in ("choose_theme", "start_reflection") and is_an_answer(text, entities or []):
+            return "answer"  # action_reset_reflection hands it to the form as the answer
         if intent in interrupting or intent == "skip":
             return ROUTES.get(intent, "not understood")
         return "answer"
@@ -65,20 +68,25 @@ def read_set(path: Path) -> list[dict[str, Any]]:
     return [i for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"] if i.get("text")]
 
 
-async def _intents(model: Path, texts: list[str]) -> list[str]:
+async def _readings(model: Path, texts: list[str]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each message's intent and entities, as the trained model reads it."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    return [((await agent.parse_message(t)).get("intent") or {}).get("name") or "" for t in texts]
+    out = []
+    for t in texts:
+        parsed = await agent.parse_message(t)
+        out.append(((parsed.get("intent") or {}).get("name") or "", parsed.get("entities") or []))
+    return out
 
 
-def evaluate(items: list[dict[str, Any]], intents: list[str],
+def evaluate(items: list[dict[str, Any]], readings: list[tuple[str, list[dict[str, Any]]]],
              interrupting: set[str]) -> dict[str, Any]:
     wrong: list[dict[str, str]] = []
     by_route: Counter[str] = Counter()
     right_by_route: Counter[str] = Counter()
-    for item, intent in zip(items, intents, strict=True):
-        got = route(item["text"], intent, item.get("context", "first"), interrupting)
+    for item, (intent, entities) in zip(items, readings, strict=True):
+        got = route(item["text"], intent, item.get("context", "first"), interrupting, entities)
         by_route[item["route"]] += 1
         if got == item["route"]:
             right_by_route[item["route"]] += 1
@@ -105,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.set) if args.set.endswith(".yml") else SETS / f"{args.set}.yml"
     items = read_set(path)
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    intents = asyncio.run(_intents(Path(args.model), [i["text"] for i in items]))
-    result = evaluate(items, intents, interruptions(domain))
+    readings = asyncio.run(_readings(Path(args.model), [i["text"] for i in items]))
+    result = evaluate(items, readings, interruptions(domain))
     print(f"Routing on {path.name}: {result['items']} messages; accuracy "
           f"{result['accuracy']:.3f} (target {TARGET})")
     for name, share in result["by_route"].items():

@@ -1,5 +1,6 @@
-"""Whether a message asks about the report, read from how it is put (standard library only: the
-action server and the Rasa env's routing evaluation both use it).
+"""What a message is, read from how it is put (standard library only: the action server and the
+Rasa env's routing evaluation both use it): a question about the report, a situation told, an
+answer that only names a theme's subject.
 
 During a reflection's prompt, the intent classifier may read an answer that mentions the report's
 subjects ("we ran workshops, but…") or that wonders aloud ("why do we always count
@@ -33,3 +34,55 @@ def asks_about_the_report(text: str) -> bool:
     # a question: it ends with a question mark, or is one sentence put as a question
     question = QUESTION.search(text) or (ASKING.search(text) and not SENTENCE_END.search(text))
     return bool(question) and not OWN_WORK.search(text)
+
+
+# --- a situation told: "My PVC has just cancelled our pilot and I want to think it through" ---
+
+MIN_CONTENT_WORDS = 3  # words about the situation itself, beyond the request to reflect
+# Words of asking to reflect and of saying little ("something that happened at work today"):
+# what is left when they are taken out is what the message says about a situation.
+_REQUEST_WORDS = set("""
+a an the and or but so to of on in at for with about from by it its it's this that these those
+i i'm i'd i've i'll me my myself we we're our us you your can could would will shall should
+may might please let's lets like love want wanted need needed think thinking thought through
+over reflect reflecting reflection reflections reflective guided guide take walk help do does
+did doing start begin quick short new one exercise session time minutes ten five bit talk
+something anything situation thing things happened happening work working job today yesterday
+recently just really some how what why when where who which is are was were be been have has
+had get got go going know sure fancy hi hello hey okay ok yes would've there here up out
+""".split())
+_WORD = re.compile(r"[a-z][a-z'’-]*")
+
+
+def situation_of(text: str) -> str | None:
+    """``text`` itself when it says something about a situation (enough words beyond asking to
+    reflect), else None. Button payloads ("/start_reflection") are never a situation."""
+    text = (text or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    content = [w for w in words if w not in _REQUEST_WORDS]
+    return text if len(content) >= MIN_CONTENT_WORDS else None
+
+
+def situation_in(text: str, entities: list[dict]) -> str | None:
+    """``text`` when it says what happened, not counting a theme it names ("how I deal with
+    senior managers" names leadership, and says nothing of what happened)."""
+    rest = text
+    for e in sorted((e for e in entities if e.get("entity") == "theme"
+                     and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
+                    key=lambda e: -e["start"]):
+        rest = rest[:e["start"]] + " " + rest[e["end"]:]
+    return text.strip() if situation_of(rest) else None
+
+
+# How a wish to change theme mid-reflection is put, beside the theme it names
+_SWITCH = re.compile(r"\b(?:instead|switch|change|another|different|rather|reflect on|"
+                     r"reflection on|do one on|start again|start over|new reflection)\b", re.I)
+
+
+def is_an_answer(text: str, entities: list[dict]) -> bool:
+    """Whether a message read as choosing a theme is an answer that mentions one: it says what
+    happened (beyond the theme it names) and does not ask to switch."""
+    return (not text.startswith("/") and situation_in(text, entities) is not None
+            and not _SWITCH.search(text))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from actions.opening import situation_of
 from actions.reflection import (
     ActionAskAnswerWhat,
     ActionAskTheme,
@@ -13,6 +12,7 @@ from actions.reflection import (
     ValidateReflectionForm,
 )
 from actions.themes import THEMES
+from praxis.phrasing import situation_of
 from tests.actions.test_actions import (
     GROUNDING_ONLY,
     SETTINGS,
@@ -116,3 +116,20 @@ def test_the_what_step_asks_for_more_and_takes_both_as_the_answer(kb, make_track
                            {"theme": "group_guidance", "findings_cited": [], "situation": PILOT})
     events, _ = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
     assert slot_events(events)["answer_what"] == PILOT
+
+
+def test_an_answer_naming_a_theme_s_subject_is_the_answer_not_a_switch(make_tracker):
+    answer = "My manager wrote a note in the minutes about our group workshops being a waste."
+    tracker = make_tracker(answer, "choose_theme", active_loop="reflection_form",
+                           slots={"theme": "power_dynamics", "requested_slot": "answer_what"},
+                           entities=[{"entity": "theme", "value": "group_guidance",
+                                      "start": 49, "end": 64}])
+    events, messages = run(ActionResetReflection(None, SETTINGS), tracker)
+    assert messages == [] and slot_events(events) == {"answer_what": answer}
+    for wish in ("can we switch to group guidance instead", "group guidance",
+                 '/choose_theme{"theme":"group_guidance"}'):
+        tracker = make_tracker(wish, "choose_theme", active_loop="reflection_form",
+                               slots={"theme": "power_dynamics", "requested_slot": "answer_what"},
+                               entities=[{"entity": "theme", "value": "group_guidance"}])
+        events, _ = run(ActionResetReflection(None, SETTINGS), tracker)
+        assert slot_events(events)["theme"] == "group_guidance", wish
