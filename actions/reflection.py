@@ -173,6 +173,17 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if not value:  # cleared for a fresh start: the form asks for it
             return {"theme": None}
+        waiting = tracker.get_slot("requested_slot")
+        msg = tracker.latest_message or {}
+        previous = theme_before_this_message(tracker)
+        if (waiting in STEPS and previous and previous != value
+                and is_an_answer(msg.get("text") or "", msg.get("entities") or [])):
+            # an answer that names another theme's subject ("… our group sessions") set the
+            # theme from its entity: the theme stays, and the message is the answer
+            kept = tracker.copy()
+            kept.slots["theme"] = previous
+            return {"theme": previous,
+                    **self.take_answer(waiting, msg.get("text") or "", dispatcher, kept)}
         theme = THEMES.get(str(value)) or match_theme(str(value))
         if theme is None:
             theme = self.theme_by_meaning(str(value))
@@ -301,6 +312,17 @@ def reset_events(theme: str | None = None,
         SlotSet(SITUATION, situation), SlotSet("requested_slot", None)]
 
 
+def theme_before_this_message(tracker: Tracker) -> str | None:
+    """The theme slot as it was before the latest message's entities set it."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    theme = tracker.get_slot("theme")
+    if users:
+        before = [e for e in tracker.events[:users[-1]]
+                  if e.get("event") == "slot" and e.get("name") == "theme"]
+        theme = before[-1].get("value") if before else theme
+    return theme
+
+
 def opening_situation(tracker: Tracker) -> str | None:
     """What a practitioner opened a reflection with, when it says what happened: the message
     that started it, or the one they were invited to reflect on ("That sounds worth reflecting
@@ -333,8 +355,10 @@ class ActionResetReflection(PraxisAction):
         if ((tracker.active_loop or {}).get("name") == "reflection_form" and waiting in STEPS
                 and is_an_answer(msg.get("text") or "", msg.get("entities") or [])):
             # an answer that names a theme's subject ("… about our group workshops") read as a
-            # wish to switch theme: the form, which runs next, takes it as the answer
-            return [SlotSet(waiting, msg.get("text"))]
+            # wish to switch theme: the theme the message's entity set is put back, and the
+            # form, which runs next, takes the message as the answer
+            return [SlotSet("theme", theme_before_this_message(tracker)),
+                    SlotSet(waiting, msg.get("text"))]
         if intent in ("start_reflection", "choose_theme"):
             named = next((e.get("value") for e in msg.get("entities", [])
                           if e.get("entity") == "theme" and e.get("value") in THEMES), None)

@@ -120,12 +120,17 @@ def test_the_what_step_asks_for_more_and_takes_both_as_the_answer(kb, make_track
 
 def test_an_answer_naming_a_theme_s_subject_is_the_answer_not_a_switch(make_tracker):
     answer = "My manager wrote a note in the minutes about our group workshops being a waste."
+    # the message's entity has already set the theme slot, as Rasa's slot mappings do
     tracker = make_tracker(answer, "choose_theme", active_loop="reflection_form",
-                           slots={"theme": "power_dynamics", "requested_slot": "answer_what"},
+                           slots={"theme": "group_guidance", "requested_slot": "answer_what"},
                            entities=[{"entity": "theme", "value": "group_guidance",
                                       "start": 49, "end": 64}])
+    tracker.events = [{"event": "slot", "name": "theme", "value": "power_dynamics"},
+                      {"event": "user", "text": answer},
+                      {"event": "slot", "name": "theme", "value": "group_guidance"}]
     events, messages = run(ActionResetReflection(None, SETTINGS), tracker)
-    assert messages == [] and slot_events(events) == {"answer_what": answer}
+    assert messages == []
+    assert slot_events(events) == {"theme": "power_dynamics", "answer_what": answer}
     for wish in ("can we switch to group guidance instead", "group guidance",
                  '/choose_theme{"theme":"group_guidance"}'):
         tracker = make_tracker(wish, "choose_theme", active_loop="reflection_form",
@@ -133,3 +138,20 @@ def test_an_answer_naming_a_theme_s_subject_is_the_answer_not_a_switch(make_trac
                                entities=[{"entity": "theme", "value": "group_guidance"}])
         events, _ = run(ActionResetReflection(None, SETTINGS), tracker)
         assert slot_events(events)["theme"] == "group_guidance", wish
+
+
+def test_an_answer_whose_entity_set_another_theme_keeps_the_theme(kb, make_tracker):
+    answer = "My manager cancelled our group sessions without asking us."
+    tracker = make_tracker(answer, "start_reflection", active_loop="reflection_form",
+                           slots={"theme": "group_guidance", "requested_slot": "answer_what",
+                                  "findings_cited": []},
+                           entities=[{"entity": "theme", "value": "group_guidance",
+                                      "start": 25, "end": 39}])
+    tracker.events = [{"event": "slot", "name": "theme", "value": "leadership"},
+                      {"event": "user", "text": answer},
+                      {"event": "slot", "name": "theme", "value": "group_guidance"}]
+    events, messages = run(ValidateReflectionForm(kb, GROUNDING_ONLY), tracker)
+    slots = slot_events(events)
+    assert slots["theme"] == "leadership" and slots["answer_what"] == answer
+    [reply] = texts(messages)  # related to the leadership reflection's finding, or to none
+    assert reply.startswith("Thank you.") and "contrasting perspectives" not in reply
