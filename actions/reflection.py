@@ -43,11 +43,10 @@ SKIP_BUTTON = [{"title": "Skip this question", "payload": "/skip"}]
 MIN_WORDS = 2
 
 
-def theme_buttons() -> list[dict[str, str]]:
-    return [
-        {"title": t.title, "payload": f'/choose_theme{{"theme":"{t.key}"}}'}
-        for t in THEMES.values()
-    ]
+def theme_buttons(first: set[str] | frozenset[str] = frozenset()) -> list[dict[str, str]]:
+    """The eight themes as buttons, those keyed in ``first`` before the others."""
+    ordered = sorted(THEMES.values(), key=lambda t: t.key not in first)  # a stable sort
+    return [{"title": t.title, "payload": f'/choose_theme{{"theme":"{t.key}"}}'} for t in ordered]
 
 
 def current_theme(tracker: Tracker) -> Theme | None:
@@ -71,11 +70,8 @@ class ActionAskTheme(PraxisAction):
         if situation:
             fits = await asyncio.to_thread(fitting_themes, self.retriever, self.embed,
                                            situation, self.settings.link_threshold)
-            first = {f.theme.key for f in fits}
-            buttons = theme_buttons()
-            dispatcher.utter_message(text=offer_text(fits), buttons=[
-                *(b for b in buttons if b["payload"].split('"')[3] in first),
-                *(b for b in buttons if b["payload"].split('"')[3] not in first)])
+            dispatcher.utter_message(text=offer_text(fits),
+                                     buttons=theme_buttons({f.theme.key for f in fits}))
             return []
         dispatcher.utter_message(
             text="Which theme would you like to reflect on? Each is one of the report's key "
