@@ -18,6 +18,9 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parents[1]
 
 
+MIN_SECRET_BYTES = 32
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
 
@@ -102,6 +105,9 @@ class Settings:
     # Signs the web widget's session ids, so that only ids the server issued are accepted. Empty:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""
+    # Reverse proxies (addresses or networks, separated by ',') whose X-Forwarded-For names the
+    # client; from anyone else the header is ignored. Empty: none (the client is the peer).
+    trusted_proxies: str = ""
     ready_timeout_s: float = 180.0
     # Trainers who may sign in to the dashboard (/trainer): NAME:HASH entries separated by spaces
     # or new lines, each hash made by `praxis trainer-password NAME` (Argon2id). No default.
@@ -195,6 +201,10 @@ class Settings:
         return out
 
     @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
     def redis_url(self) -> str:
         auth = f":{quote(self.redis_password, safe='')}@" if self.redis_password else ""
         return f"redis://{auth}{self.redis_host}:{self.redis_port}/0"
@@ -242,6 +252,10 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
     if settings.retrieval_method not in ("dense", "bm25", "hybrid"):
         raise SettingsError(f"RETRIEVAL_METHOD={settings.retrieval_method!r} is not one of "
                             "dense, bm25, hybrid")
+    if settings.session_secret and len(settings.session_secret.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(f"SESSION_SECRET is shorter than {MIN_SECRET_BYTES} bytes: make one "
+                            "with `python -c 'import secrets; print(secrets.token_hex(32))'`, or "
+                            "leave it empty for a generated key")
     if settings.embedding_precision not in ("auto", "float32", "bfloat16"):
         raise SettingsError(f"EMBEDDING_PRECISION={settings.embedding_precision!r} is not one "
                             "of auto, float32, bfloat16")

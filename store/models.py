@@ -89,3 +89,14 @@ class SharedAnswer(Base):
     passage: Mapped[str] = mapped_column(String(64))  # the closest passage's chunk id ("" none)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     participant: Mapped[Participant] = relationship(back_populates="answers")
+
+
+class TrainerSession(Base):
+    """A trainer signed in to the dashboard: their cookie names this row by a random id, and
+    signing out deletes it, so a copied cookie stops working with the sign-out."""
+
+    __tablename__ = "trainer_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's id
+    trainer: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

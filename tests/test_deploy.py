@@ -52,6 +52,17 @@ def test_the_proxy_keeps_socketio_sticky_and_limits_bodies():
     assert re.search(r"location /socket.io/ \{[^}]*proxy_pass http://rasa_sticky;", nginx)
     assert "client_max_body_size 256k;" in nginx
     assert "location /webhooks/teams/ {" in nginx and "/webhooks/rest" not in nginx
+    # each location names the client in X-Forwarded-For, replacing what the client sent
+    assert nginx.count("proxy_pass") == nginx.count("proxy_set_header X-Forwarded-For "
+                                                    "$remote_addr;")
+
+
+def test_only_the_deployment_s_proxy_is_trusted_for_the_client_s_address():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    proxy_ip = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert compose["services"]["web"]["environment"]["TRUSTED_PROXIES"] == proxy_ip
+    configmap = load_all(DEPLOY / "k8s" / "configmap.yaml")[0]["data"]
+    assert configmap["TRUSTED_PROXIES"]
 
 
 def test_the_dockerfile_builds_the_three_images_the_manifests_run():

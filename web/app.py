@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from praxis import config
 from praxis.config import ROOT
@@ -77,10 +78,14 @@ def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     trainer = Trainer(settings, TEMPLATES, dashboard_security)
+    # The client's address (the sign-in limits) is read from X-Forwarded-For only when the
+    # request comes from a proxy named in TRUSTED_PROXIES; otherwise the header is ignored.
+    proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+               ] if settings.trusted_proxy_list else []
     return Starlette(
         routes=[Route("/", index), Route("/widget.js", widget_js), Route("/health", health),
                 *trainer.routes()],
-        middleware=[Middleware(SessionMiddleware,
+        middleware=[*proxies, Middleware(SessionMiddleware,
                                secret_key=settings.derived_key("trainer cookie").hex(),
                                session_cookie="praxis_trainer", max_age=12 * 3600,
                                same_site="strict", path="/trainer",

@@ -1,7 +1,10 @@
 """The trainer's dashboard: sign in, create a group session, run it live, export it, delete it.
 
 Every page and call but the sign-in needs a signed-in trainer (a signed, HTTP-only, same-site
-cookie), and every change is a POST carrying the page's CSRF token. A trainer reaches only their
+cookie naming a sign-in held in the app store, which signing out deletes), and every change is a
+POST carrying the page's CSRF token. Sign-in attempts are counted before any password is
+checked, per (name, client address) and per address (``web.accounts``), and at most
+``accounts.ARGON2_AT_ONCE`` password checks run at once: more are refused with 503 at once. A trainer reaches only their
 own sessions: another trainer's gets 403. The dashboard refreshes itself by fetching its live
 part (``/live``) every few seconds.
 """
@@ -35,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 
 from actions.themes import THEMES, session_prompts
 from praxis import config
-from store import group_sessions
+from store import group_sessions, trainer_sessions
 from store.group_sessions import NotFound, NotYours
 from web import accounts, summary
 
@@ -45,6 +48,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_TITLE = 200
 MAX_CLOSING = 500
 REFRESH_S = 3
+SIGN_IN_HOURS = 12  # as long as the cookie lives
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -58,6 +62,7 @@ class Trainer:
         self.templates = templates
         self.security = security
         self.throttle = accounts.Throttle()
+        self.checking = asyncio.Semaphore(accounts.ARGON2_AT_ONCE)
         try:
             self.accounts = settings.trainers
         except config.SettingsError as exc:
@@ -67,7 +72,7 @@ class Trainer:
     # ---- plumbing
     def page(self, name: str, request: Request, status: int = 200, **values: Any) -> Response:
         html = self.templates.get_template(name).render(
-            trainer=request.session.get("trainer"), csrf=self.csrf(request), **values)
+            trainer=self.trainer(request), csrf=self.csrf(request), **values)
         return HTMLResponse(html, status_code=status,
                             headers={**self.security(), "Cache-Control": "no-store"})
 
@@ -83,18 +88,33 @@ class Trainer:
             form = await request.form(max_files=0, max_fields=50)
         except Exception as exc:  # a body that is no form
             raise HTTPException(400, "the request is not a form") from exc
-        token = form.get("csrf")
-        if not (isinstance(token, str) and secrets.compare_digest(
-                token, request.session.get("csrf", ""))):
+        token, expected = form.get("csrf"), request.session.get("csrf")
+        if not (isinstance(token, str) and token and isinstance(expected, str) and expected
+                and secrets.compare_digest(token.encode(), expected.encode())):
             raise HTTPException(403, "the form has expired: reload the page and try again")
         return form
+
+    @staticmethod
+    def trainer(request: Request) -> str | None:
+        """The signed-in trainer of this request (set by ``who``)."""
+        return getattr(request.state, "trainer", None)
+
+    async def who(self, request: Request) -> str | None:
+        """The trainer whose open sign-in this request's cookie names, if any."""
+        token = request.session.get("sid")
+        name = None
+        if isinstance(token, str) and token:
+            name = await asyncio.to_thread(trainer_sessions.trainer_of, token, self.settings)
+        if name not in self.accounts:  # signed out, expired, or the account was removed
+            request.session.pop("sid", None)
+            name = None
+        request.state.trainer = name
+        return name
 
     def signed_in(self, handler: Handler, page: bool = False) -> Handler:
         """Only for a signed-in trainer; others are sent to sign in (a page) or get 401."""
         async def wrapped(request: Request) -> Response:
-            name = request.session.get("trainer")
-            if name not in self.accounts:
-                request.session.pop("trainer", None)
+            if await self.who(request) is None:
                 if page:
                     return RedirectResponse("/trainer", status_code=303)
                 return JSONResponse({"error": "sign in first"}, status_code=401)
@@ -108,7 +128,7 @@ class Trainer:
             raise HTTPException(404, "no such session") from exc
         try:
             return await asyncio.to_thread(group_sessions.get, session_id,
-                                           request.session["trainer"], self.settings)
+                                           self.trainer(request), self.settings)
         except NotFound as exc:
             raise HTTPException(404, "no such session") from exc
         except NotYours as exc:
@@ -122,8 +142,8 @@ class Trainer:
 
     # ---- pages
     async def home(self, request: Request) -> Response:
-        name = request.session.get("trainer")
-        if name not in self.accounts:
+        name = await self.who(request)
+        if name is None:
             return self.page("trainer_login.html", request, accounts=bool(self.accounts))
         rows = await asyncio.to_thread(group_sessions.for_trainer, name, self.settings)
         return self.page("trainer_home.html", request, sessions=rows,
@@ -132,26 +152,36 @@ class Trainer:
     async def login(self, request: Request) -> Response:
         form = await self.form(request)
         name, password = str(form.get("name") or ""), str(form.get("password") or "")
-        keys = (f"name:{name}", f"client:{request.client.host if request.client else ''}")
-        wait = self.throttle.wait_s(*keys)
+        address = request.client.host if request.client else ""
+
+        def refused(status: int, error: str) -> Response:
+            return self.page("trainer_login.html", request, status=status,
+                             accounts=bool(self.accounts), error=error)
+
+        if not name or len(name) > accounts.MAX_NAME or len(password) > 1024:
+            return refused(401, "That name and password don't match an account.")
+        if self.checking.locked():  # never a queue of 64 MiB checks
+            return refused(503, "Too many sign-ins at once. Try again in a moment.")
+        wait = self.throttle.attempt(name, address)
         if wait:
-            return self.page("trainer_login.html", request, status=429,
-                             accounts=bool(self.accounts),
-                             error=f"Too many attempts. Try again in {int(wait // 60) + 1} "
-                                   "minutes.")
-        ok = await asyncio.to_thread(accounts.verify, self.accounts, name, password)
+            return refused(429, f"Too many attempts. Try again in {int(wait // 60) + 1} "
+                                "minutes.")
+        async with self.checking:
+            ok = await asyncio.to_thread(accounts.verify, self.accounts, name, password)
         if not ok:
-            self.throttle.failed(*keys)
-            return self.page("trainer_login.html", request, status=401,
-                             accounts=bool(self.accounts),
-                             error="That name and password don't match an account.")
-        self.throttle.succeeded(*keys)
+            return refused(401, "That name and password don't match an account.")
+        self.throttle.succeeded(name, address)
+        token = await asyncio.to_thread(trainer_sessions.open_for, name, SIGN_IN_HOURS,
+                                        self.settings)
         request.session.clear()
-        request.session["trainer"] = name
+        request.session["sid"] = token
         return RedirectResponse("/trainer", status_code=303)
 
     async def logout(self, request: Request) -> Response:
         await self.form(request)
+        token = request.session.get("sid")
+        if isinstance(token, str) and token:
+            await asyncio.to_thread(trainer_sessions.close, token, self.settings)
         request.session.clear()
         return RedirectResponse("/trainer", status_code=303)
 
@@ -173,7 +203,7 @@ class Trainer:
             return RedirectResponse("/trainer?error=" + quote("A session needs "
                                     + ", ".join(problems) + "."), status_code=303)
         row = await asyncio.to_thread(
-            group_sessions.create, request.session["trainer"], title, themes,
+            group_sessions.create, self.trainer(request), title, themes,
             len(session_prompts(themes, closing)), form.get("pacing") == "trainer", closing,
             self.settings)
         return RedirectResponse(f"/trainer/sessions/{row.id}", status_code=303)
@@ -199,7 +229,7 @@ class Trainer:
         row = await self.mine(request)
         try:
             current, owners = await asyncio.to_thread(
-                group_sessions.advance, row.id, request.session["trainer"], self.settings)
+                group_sessions.advance, row.id, self.trainer(request), self.settings)
         except ValueError as exc:
             return self.back(row.id, str(exc).capitalize() + ".")
         failed = await self.push(owners)
@@ -229,14 +259,14 @@ class Trainer:
     async def end(self, request: Request) -> Response:
         await self.form(request)
         row = await self.mine(request)
-        await asyncio.to_thread(group_sessions.end, row.id, request.session["trainer"],
+        await asyncio.to_thread(group_sessions.end, row.id, self.trainer(request),
                                 self.settings)
         return self.back(row.id, "The session has ended: its code no longer works.")
 
     async def delete(self, request: Request) -> Response:
         await self.form(request)
         row = await self.mine(request)
-        await asyncio.to_thread(group_sessions.remove, row.id, request.session["trainer"],
+        await asyncio.to_thread(group_sessions.remove, row.id, self.trainer(request),
                                 self.settings)
         return RedirectResponse("/trainer?error=" + quote(f"“{row.title}” and all its data "
                                                           "were deleted."), status_code=303)

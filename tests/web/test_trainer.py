@@ -74,16 +74,24 @@ def test_without_accounts_the_sign_in_page_says_how_to_make_one(tmp_path, settin
 def test_a_wrong_password_is_refused_and_repeated_tries_are_slowed(app):
     client = TestClient(app)
     token = csrf_of(client.get("/trainer").text)
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts.PER_NAME_AND_ADDRESS):
         r = client.post("/trainer/login", data={"csrf": token, "name": "tess",
                                                 "password": "wrong"})
         assert r.status_code == 401 and "match an account" in r.text
     right = client.post("/trainer/login", data={"csrf": token, "name": "tess",
                                                 "password": PASSWORDS["tess"]})
     assert right.status_code == 429 and "Too many attempts" in right.text
-    other = TestClient(app)  # the same address: slowed too, whatever the name
-    assert other.post("/trainer/login", data={"csrf": csrf_of(other.get("/trainer").text),
-                                              "name": "tom", "password": "x"}).status_code == 429
+    other = TestClient(app)  # the same address, another name: only the address's limit
+    token = csrf_of(other.get("/trainer").text)
+    assert other.post("/trainer/login", data={"csrf": token, "name": "tom",
+                                              "password": PASSWORDS["tom"]},
+                      follow_redirects=False).status_code == 303
+    token = csrf_of(other.get("/trainer").text)  # a new sign-in, a new token
+    for _ in range(accounts.PER_ADDRESS - accounts.PER_NAME_AND_ADDRESS - 1):
+        assert other.post("/trainer/login", data={"csrf": token, "name": "tim",
+                                                  "password": "x"}).status_code == 401
+    assert other.post("/trainer/login", data={"csrf": token, "name": "tom",
+                                              "password": "x"}).status_code == 429
 
 
 def test_a_form_without_the_page_s_token_is_refused(app):
