@@ -4,8 +4,8 @@ Every page and call but the sign-in needs a signed-in trainer (a signed, HTTP-on
 cookie naming a sign-in held in the app store, which signing out deletes), and every change is a
 POST carrying the page's CSRF token. Sign-in attempts are counted before any password is
 checked, per (name, client address) and per address (``web.accounts``), and at most
-``accounts.ARGON2_AT_ONCE`` password checks run at once: more are refused with 503 at once. A trainer reaches only their
-own sessions: another trainer's gets 403. The dashboard refreshes itself by fetching its live
+``accounts.ARGON2_AT_ONCE`` password checks run at once: more are refused with 503 at once. A
+trainer reaches only their own sessions: another trainer's gets 403. The dashboard refreshes itself by fetching its live
 part (``/live``) every few seconds.
 """
 
