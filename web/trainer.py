@@ -5,8 +5,8 @@ cookie naming a sign-in held in the app store, which signing out deletes), and e
 POST carrying the page's CSRF token. Sign-in attempts are counted before any password is
 checked, per (name, client address) and per address (``web.accounts``), and at most
 ``accounts.ARGON2_AT_ONCE`` password checks run at once: more are refused with 503 at once. A
-trainer reaches only their own sessions: another trainer's gets 403. The dashboard refreshes itself by fetching its live
-part (``/live``) every few seconds.
+trainer reaches only their own sessions: another trainer's gets 403. The dashboard refreshes
+itself by fetching its live part (``/live``) every few seconds.
 """
 
 from __future__ import annotations
