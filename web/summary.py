@@ -143,8 +143,17 @@ def view(row: GroupSession, index: Path) -> SessionView:
          for c, n in near.most_common(TOP_PASSAGES)])
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's advice: a leading
+    single quote before =, +, -, @, tab or carriage return)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def export_csv(row: GroupSession) -> str:
-    """One row per shared answer; no names, ids or participant numbers."""
+    """One row per shared answer; no names, ids or participant numbers; no cell a formula."""
     prompts = session_prompts(row.themes, row.closing_question)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -154,9 +163,9 @@ def export_csv(row: GroupSession) -> str:
         mine = [a for a in answers if a.prompt == p.index]
         _, label_of = _clusters(mine)
         for a in mine:
-            writer.writerow([f"{p.index + 1}. {p.label}", a.text, label_of[a.id],
-                             "; ".join(FINDING_TITLES.get(f, f) for f in a.findings),
-                             _stamp(a.created_at)])
+            writer.writerow([_cell(c) for c in (
+                f"{p.index + 1}. {p.label}", a.text, label_of[a.id],
+                "; ".join(FINDING_TITLES.get(f, f) for f in a.findings), _stamp(a.created_at))])
     return out.getvalue()
 
 
