@@ -4,7 +4,9 @@
 the index before it listens, so a missing, stale or mismatched index stops it at once with one
 sentence naming the fix, and the first turn does not wait for the model. One process, bound to
 the configured host (loopback by default). Beside rasa-sdk's ``/webhook`` it serves ``/safety``,
-the risk detector the Rasa server asks about every message (``bot.components.safety``).
+the risk detector the Rasa server asks about every message (``bot.components.safety``). Every
+call but ``/health`` must carry the action server key (``ACTION_SERVER_KEY``) in the
+``X-Praxis-Key`` header; without it the answer is 401 and nothing runs.
 
 Rasa 3.6 calls it over the action HTTP protocol, which rasa-sdk 3.x keeps stable. rasa-sdk logs
 "Your versions of rasa and rasa-sdk might not be compatible" on each call because their minor
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sys
 from typing import Any
 
@@ -43,6 +46,24 @@ async def safety(request: Any) -> Any:
     verdict = await asyncio.to_thread(
         lambda: risk_detector().assess([text[:MAX_SAFETY_TEXT]])[0])
     return response.json(verdict.as_dict())
+
+
+def require_key(key: str) -> Any:
+    """Sanic request middleware: 401 for a call without the action server key."""
+    from sanic import response
+
+    expected = key.encode()
+
+    async def check(request: Any) -> Any:
+        if request.path == "/health":
+            return None
+        given = request.headers.get(config.ACTION_KEY_HEADER, "").encode()
+        if not (given and secrets.compare_digest(given, expected)):
+            return response.json({"error": "this server answers the Rasa server only"},
+                                 status=401)
+        return None
+
+    return check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = endpoint.create_app(executor, cors_origins=[])
+    app.register_middleware(require_key(settings.action_key), "request")
     app.add_route(safety, "/safety", methods=["POST"])
     app.run(host=settings.host, port=args.port or settings.action_port, single_process=True,
             access_log=False, motd=False)

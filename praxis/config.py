@@ -19,6 +19,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 MIN_SECRET_BYTES = 32
+SUPERVISED = "PRAXIS_SUPERVISED"  # set by praxis/stack.py in the processes it starts
+# The settings that are secrets, and which of the supervisor's processes uses each: every process
+# is handed only its own (praxis/stack.py).
+SECRETS_USED_BY = {
+    "SESSION_SECRET": {"rasa"},  # signs the widget's session ids
+    "ACTION_SERVER_KEY": {"rasa", "actions"},
+    "GROUP_PUSH_KEY": {"rasa", "web"},
+    "TRAINER_COOKIE_KEY": {"web"},
+    "TRAINER_ACCOUNTS": {"web"},
+    "TEAMS_APP_PASSWORD": {"rasa"},
+    "DB_PASSWORD": {"rasa"},  # the Rasa tracker store on PostgreSQL
+    "REDIS_PASSWORD": {"rasa"},
+    "DATABASE_URL": {"rasa", "actions", "web"},  # the app store's URL may carry a password
+}
+ACTION_KEY_HEADER = "X-Praxis-Key"  # carries ACTION_SERVER_KEY on every call to the action server
 
 
 class SettingsError(ValueError):
@@ -108,6 +123,12 @@ class Settings:
     # Reverse proxies (addresses or networks, separated by ',') whose X-Forwarded-For names the
     # client; from anyone else the header is ignored. Empty: none (the client is the peer).
     trusted_proxies: str = ""
+    # The keys each process is handed by the supervisor (praxis/stack.py), so that no process
+    # holds a secret it does not use. Empty: each derived from the session key. Set them (at least
+    # 32 bytes each) where the processes run apart, as deploy/ does.
+    action_server_key: str = ""  # the Rasa server shows it to the action server on every call
+    trainer_cookie_key: str = ""  # signs the trainer's dashboard cookie (the web app)
+    group_push_key: str = ""  # the web app shows it to the Rasa server to push a next prompt
     ready_timeout_s: float = 180.0
     # Trainers who may sign in to the dashboard (/trainer): NAME:HASH entries separated by spaces
     # or new lines, each hash made by `praxis trainer-password NAME` (Argon2id). No default.
@@ -129,6 +150,17 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes Praxis starts."""
         return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
+    def env_for(self, process: str) -> dict[str, str]:
+        """The settings a supervised ``process`` (rasa, actions, web) gets: every setting but
+        the secrets, and of those only the ones it uses, the keys derived here once."""
+        derived = {"SESSION_SECRET": self.session_key().decode(),
+                   "ACTION_SERVER_KEY": self.action_key, "GROUP_PUSH_KEY": self.group_push_token,
+                   "TRAINER_COOKIE_KEY": self.cookie_key}
+        env = {k: v for k, v in self.to_env().items() if k not in SECRETS_USED_BY}
+        env.update({k: derived.get(k, str(getattr(self, k.lower())))
+                    for k, users in SECRETS_USED_BY.items() if process in users})
+        return {**env, SUPERVISED: "1"}
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()
@@ -220,7 +252,17 @@ class Settings:
     @property
     def group_push_token(self) -> str:
         """What the web app shows the Rasa server to push a trainer's next prompt."""
-        return self.derived_key("group push").hex()
+        return self.group_push_key or self.derived_key("group push").hex()
+
+    @property
+    def action_key(self) -> str:
+        """What the Rasa server shows the action server on every call (``X-Praxis-Key``)."""
+        return self.action_server_key or self.derived_key("action server").hex()
+
+    @property
+    def cookie_key(self) -> str:
+        """What signs the trainer's dashboard cookie."""
+        return self.trainer_cookie_key or self.derived_key("trainer cookie").hex()
 
     @property
     def action_url(self) -> str:
@@ -237,8 +279,12 @@ class Settings:
 def load(env_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     """Read settings: the process environment wins over ``.env``, which wins over defaults."""
     env_file = env_file or ROOT / ".env"
-    values: dict[str, str | None] = dict(dotenv_values(env_file)) if env_file.exists() else {}
-    values.update(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    # A process started by the supervisor gets its settings, and only its own secrets, in its
+    # environment: it does not read .env (which holds every secret).
+    from_file = env_file.exists() and environ.get(SUPERVISED) != "1"
+    values: dict[str, str | None] = dict(dotenv_values(env_file)) if from_file else {}
+    values.update(environ)
     kwargs = {}
     for f in fields(Settings):
         raw = values.get(f.name.upper())
@@ -252,10 +298,12 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
     if settings.retrieval_method not in ("dense", "bm25", "hybrid"):
         raise SettingsError(f"RETRIEVAL_METHOD={settings.retrieval_method!r} is not one of "
                             "dense, bm25, hybrid")
-    if settings.session_secret and len(settings.session_secret.encode()) < MIN_SECRET_BYTES:
-        raise SettingsError(f"SESSION_SECRET is shorter than {MIN_SECRET_BYTES} bytes: make one "
-                            "with `python -c 'import secrets; print(secrets.token_hex(32))'`, or "
-                            "leave it empty for a generated key")
+    for name in ("session_secret", "action_server_key", "trainer_cookie_key", "group_push_key"):
+        value = getattr(settings, name)
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(f"{name.upper()} is shorter than {MIN_SECRET_BYTES} bytes: make "
+                                "one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
+                                ", or leave it empty for a generated key")
     if settings.embedding_precision not in ("auto", "float32", "bfloat16"):
         raise SettingsError(f"EMBEDDING_PRECISION={settings.embedding_precision!r} is not one "
                             "of auto, float32, bfloat16")

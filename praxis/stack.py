@@ -31,9 +31,14 @@ class StackError(RuntimeError):
     """A server did not start; the message says which and why."""
 
 
+def inherited() -> dict[str, str]:
+    """This process's environment without any secret setting (each process gets its own)."""
+    return {k: v for k, v in os.environ.items() if k not in config.SECRETS_USED_BY}
+
+
 def rasa_environment(settings: config.Settings) -> dict[str, str]:
     """The environment the Rasa process needs: what endpoints.yml refers to, and no telemetry."""
-    env = {**os.environ, **settings.to_env()}
+    env = {**inherited(), **settings.env_for("rasa")}
     tracker = settings.path(settings.tracker_db)
     tracker.parent.mkdir(parents=True, exist_ok=True)
     env.update(
@@ -115,13 +120,13 @@ class Stack:
         self.settings = settings or config.get()
         s = self.settings
         log_dir = log_dir or ROOT / "var" / "log"
-        base_env = {**os.environ, **s.to_env(), "SANIC_HOST": s.host, **(env or {})}
         model = model_file(s)
         self.actions = Service(
             "actions",
             [sys.executable, "-m", "praxis.action_server", "--port", str(s.action_port)],
             f"http://{s.host}:{s.action_port}/health",
-            base_env, log_dir / "actions.log",
+            {**inherited(), **s.env_for("actions"), "SANIC_HOST": s.host, **(env or {})},
+            log_dir / "actions.log",
         )
         self.rasa = Service(
             "rasa",
@@ -133,7 +138,7 @@ class Stack:
         )
         self.web = Service(
             "web", [sys.executable, "-m", "web"], f"{s.web_base_url}/health",
-            base_env, log_dir / "web.log",
+            {**inherited(), **s.env_for("web"), **(env or {})}, log_dir / "web.log",
         )
         self.services = [self.actions, self.rasa, self.web]
         self.ready_s: dict[str, float] = {}

@@ -17,8 +17,7 @@ from praxis.config import ROOT
 DEPLOY = ROOT / "deploy"
 SETTINGS = {f.name.upper() for f in fields(config.Settings)}
 RASA_ENV = {"ACTION_ENDPOINT_URL", "TICKET_LOCK_LIFETIME", "SANIC_REQUEST_MAX_SIZE"}
-SECRETS = {"DB_PASSWORD", "REDIS_PASSWORD", "SESSION_SECRET", "TEAMS_APP_PASSWORD",
-           "DATABASE_URL"}
+SECRETS = set(config.SECRETS_USED_BY)
 
 
 def load_all(path: Path) -> list[dict]:
@@ -113,3 +112,25 @@ def test_kubernetes_manifests_are_consistent():
     assert {p["backend"]["service"]["name"] for p in paths} <= set(services)
     assert not [p for p in paths if p["path"].startswith("/webhooks/rest")
                 or p["path"] == "/webhooks"]  # the REST webhook stays inside
+    [policy] = by_kind["NetworkPolicy"].values()  # only the Rasa pods reach the action servers
+    actions = deployments["praxis-actions"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= actions.items()
+    [rule] = policy["spec"]["ingress"]
+    rasa = deployments["praxis-rasa"]["spec"]["template"]["metadata"]["labels"]
+    assert rule["from"][0]["podSelector"]["matchLabels"].items() <= rasa.items()
+
+
+def test_each_process_is_handed_only_the_secrets_it_uses():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    names = {"rasa-1": "rasa", "rasa-2": "rasa", "actions-1": "actions", "web": "web"}
+    docs = [d for f in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in load_all(f)]
+    pods = {d["metadata"]["name"].removeprefix("praxis-"): d for d in docs
+            if d["kind"] == "Deployment"}
+    for service, process in names.items():
+        held = set(compose["services"][service]["environment"]) & SECRETS
+        [container] = pods[process]["spec"]["template"]["spec"]["containers"]
+        held_k8s = {e["name"] for e in container.get("env", [])} & SECRETS
+        for secrets in (held, held_k8s):
+            assert {s for s in secrets if process not in config.SECRETS_USED_BY[s]} == set(), (
+                service, secrets)
+        assert "ACTION_SERVER_KEY" in held_k8s or process == "web"

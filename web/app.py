@@ -86,7 +86,7 @@ def create_app(settings: config.Settings | None = None, widget: Path = WIDGET) -
         routes=[Route("/", index), Route("/widget.js", widget_js), Route("/health", health),
                 *trainer.routes()],
         middleware=[*proxies, Middleware(SessionMiddleware,
-                               secret_key=settings.derived_key("trainer cookie").hex(),
+                               secret_key=settings.cookie_key,
                                session_cookie="praxis_trainer", max_age=12 * 3600,
                                same_site="strict", path="/trainer",
                                https_only=settings.rasa_base_url.startswith("https://"))],

@@ -40,9 +40,10 @@ PAYLOAD = re.compile(r"/[a-z_]+(?:\{.*\})?", re.DOTALL)
 class Detector:
     """The action server's risk detector over one kept-alive HTTP session."""
 
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, key: str) -> None:
         self.url, self.timeout = url, timeout
         self._http = requests.Session()
+        self._http.headers[config.ACTION_KEY_HEADER] = key
 
     def kinds(self, text: str) -> list[str] | None:
         """The kinds ``text`` signals (most serious first; empty: none), or None when the
@@ -77,7 +78,8 @@ class DistressGuard(GraphComponent, IntentClassifier):
         self._detector: Detector | None = None
         if config_.get("use_detector", True):
             settings = config.get()
-            self._detector = Detector(settings.safety_url, settings.safety_timeout_s)
+            self._detector = Detector(settings.safety_url, settings.safety_timeout_s,
+                                      settings.action_key)
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
