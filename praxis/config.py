@@ -301,9 +301,10 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
     for name in ("session_secret", "action_server_key", "trainer_cookie_key", "group_push_key"):
         value = getattr(settings, name)
         if value and len(value.encode()) < MIN_SECRET_BYTES:
-            raise SettingsError(f"{name.upper()} is shorter than {MIN_SECRET_BYTES} bytes: make "
-                                "one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
-                                ", or leave it empty for a generated key")
+            raise SettingsError(
+                f"{name.upper()} is shorter than {MIN_SECRET_BYTES} bytes: make one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`, or leave it empty "
+                "for a generated key")
     if settings.embedding_precision not in ("auto", "float32", "bfloat16"):
         raise SettingsError(f"EMBEDDING_PRECISION={settings.embedding_precision!r} is not one "
                             "of auto, float32, bfloat16")
