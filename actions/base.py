@@ -1,4 +1,5 @@
-"""Shared behaviour of Praxis actions: access to the retriever and the settings."""
+"""Shared behaviour of Praxis actions: access to the retriever and the settings, and whose
+conversation a tracker is."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 import numpy as np
-from rasa_sdk import Action
+from rasa_sdk import Action, Tracker
 
 from actions.depth import DepthEstimator
 from actions.retrieval import Retriever, depth_estimator, knowledge_base
 from praxis import config
+from store.reflections import Owner
 
 
 class ReportAccess:
@@ -55,3 +57,12 @@ class PraxisAction(ReportAccess, Action, ABC):
 
     @abstractmethod
     def name(self) -> str: ...
+
+
+def owner_of(tracker: Tracker) -> Owner:
+    """Whose conversation this is, and when the turn being answered began (so that a deletion
+    that came after it wins over its writes)."""
+    started = next((e.get("timestamp") for e in reversed(tracker.events)
+                    if e.get("event") == "user"), None)
+    return Owner(tracker.sender_id, tracker.get_latest_input_channel() or "unknown",
+                 float(started) if isinstance(started, (int, float)) else None)

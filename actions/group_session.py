@@ -23,14 +23,15 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import grounding
-from actions.base import PraxisAction, ReportAccess
+from actions.base import PraxisAction, ReportAccess, owner_of
 from actions.citations import message
-from actions.journal import entity, owner_of
+from actions.journal import entity
 from actions.reflection import MIN_WORDS, reset_events
 from actions.themes import THEMES, SessionPrompt, session_prompts
 from knowledge.chunking import Chunk
 from store import group_sessions
 from store.group_sessions import JoinRefused, Place
+from store.reflections import Forgotten
 
 ACTIVE, CONSENT, ANSWER = "group_active", "group_consent", "group_answer"
 ASKED = "group_prompt"  # the prompt last asked: an answer is for that one
@@ -94,6 +95,8 @@ class ActionJoinSession(GroupAction):
                                             self.settings)
         except JoinRefused as refused:
             dispatcher.utter_message(text=str(refused))
+            return [SlotSet(ACTIVE, False)]
+        except Forgotten:  # deleted while this turn ran: nothing comes back
             return [SlotSet(ACTIVE, False)]
         except SQLAlchemyError:
             dispatcher.utter_message(text=UNAVAILABLE)

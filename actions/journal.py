@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import PraxisAction
+from actions.base import PraxisAction, owner_of
 from actions.record import ANSWER_LABELS
 from actions.themes import STEPS, THEMES, match_theme
 from store import reflections
@@ -22,10 +22,6 @@ from store.reflections import Owner
 
 SHOWN = 10
 UNAVAILABLE = "Sorry, I can't open your journal just now. Please try again in a minute."
-
-
-def owner_of(tracker: Tracker) -> Owner:
-    return Owner(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
 
 
 def when(row: Reflection) -> str:

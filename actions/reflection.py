@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import grounding
-from actions.base import PraxisAction, ReportAccess
+from actions.base import PraxisAction, ReportAccess, owner_of
 from actions.citations import message
 from actions.depth import Depth
 from actions.followups import check_step, deepening_question, deeper_note, is_skip, nudge
@@ -31,7 +31,7 @@ from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_
 from knowledge.chunking import Chunk
 from praxis.phrasing import is_an_answer, situation_in
 from store import reflections
-from store.reflections import Owner
+from store.reflections import Forgotten
 
 log = logging.getLogger(__name__)
 
@@ -411,11 +411,12 @@ class ActionCloseReflection(PraxisAction):
     def keep(self, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
         """Put the finished reflection in the practitioner's journal."""
         record = self.record(tracker)
-        owner = Owner(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
         try:
-            reflections.save(owner, record.theme.key, record.answers,
+            reflections.save(owner_of(tracker), record.theme.key, record.answers,
                              [c.heading for c in record.findings], record.deeper,
                              record.markdown(), self.settings)
+        except Forgotten:  # the practitioner deleted their data while this turn ran
+            log.info("a reflection finished before its owner's deletion was not kept")
         except SQLAlchemyError:
             log.exception("a finished reflection could not be stored")
             dispatcher.utter_message(text="(I couldn't keep this reflection in your journal "

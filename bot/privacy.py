@@ -1,22 +1,27 @@
-"""Deleting a practitioner's conversation for real, and keeping none longer than needed.
+"""Deleting a practitioner's data for real, and keeping none longer than needed: the Rasa
+server's side.
 
-Rasa 3.6's tracker stores have no delete. :func:`delete_conversation` removes every stored event of
-one sender (SQL: the ``events`` rows; in memory: the tracker), under that sender's conversation
-lock so no turn is half-way through, and the sender's finished reflections from the app store
-(``store/``: its ``reflections`` table, reached here with plain SQL because the Rasa env has an
-older SQLAlchemy than the app store's), with their places in trainers' group sessions.
-:func:`purge_older_than` deletes every conversation whose
-last event is older than ``RETENTION_DAYS`` days, and reflections finished before then;
+Rasa 3.6's tracker stores have no delete. :func:`delete_conversation`, under the sender's
+conversation lock (so no turn is half-way through here), first has the app store forget the
+sender, through the action server's ``/forget`` (``store.erasure``: the app store's own code is
+the only code that touches its tables), then deletes every stored event of the sender (SQL: the
+``events`` rows, in a worker thread; in memory: the tracker). A turn that timed out here but still
+runs on the action server cannot bring the data back: the app store refuses a write from a turn
+that began before the deletion. :func:`purge_older_than` deletes the conversations whose last
+event is older than ``RETENTION_DAYS`` days and has the app store purge the same period;
 ``bot.channels.privacy`` runs it at start-up and then hourly inside the Rasa server.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
+
+import aiohttp
+
+from praxis import config
 
 logger = logging.getLogger(__name__)
 
@@ -25,102 +30,83 @@ class DeletionNotSupported(RuntimeError):
     """The configured tracker store is one Praxis cannot delete from."""
 
 
+class StoreUnreachable(RuntimeError):
+    """The action server (and so the app store) did not do what was asked."""
+
+
 def _innermost(tracker_store: Any) -> Any:
     while getattr(tracker_store, "_tracker_store", None) is not None:
         tracker_store = tracker_store._tracker_store
     return tracker_store
 
 
+async def ask_store(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` to the action server's ``path`` with the action server key; its answer."""
+    settings = config.get()
+    url = settings.action_url.rstrip("/").removesuffix("/webhook") + path
+    timeout = aiohttp.ClientTimeout(total=max(10.0, 2 * settings.action_timeout_s))
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.post(
+                url, json=body, headers={config.ACTION_KEY_HEADER: settings.action_key}) as r:
+            r.raise_for_status()
+            return await r.json()
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        raise StoreUnreachable(f"the action server did not answer {path} "
+                               f"({exc.__class__.__name__})") from exc
+
+
+def _delete_events(store: Any, sender_ids: list[str]) -> int:
+    """Delete the SQL tracker store's events of ``sender_ids``; how many (a worker thread)."""
+    deleted = 0
+    with store.session_scope() as session:
+        for start in range(0, len(sender_ids), 500):
+            deleted += (session.query(store.SQLEvent)
+                        .filter(store.SQLEvent.sender_id.in_(sender_ids[start:start + 500]))
+                        .delete(synchronize_session=False))
+        session.commit()
+    return int(deleted)
+
+
 async def delete_conversation(agent: Any, sender_id: str) -> int:
-    """Delete every stored event of ``sender_id``; the number of events deleted."""
+    """Delete everything held of ``sender_id``: in the app store, then their conversation; the
+    number of conversation events deleted. Raises when either cannot be deleted."""
     from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 
     store = _innermost(agent.tracker_store)
+    if not isinstance(store, (SQLTrackerStore, InMemoryTrackerStore)):
+        raise DeletionNotSupported(f"deleting from {type(store).__name__} is not supported")
     async with agent.lock_store.lock(sender_id):
-        deleted = forget_reflections("sender_id = :value", sender_id)
-        forget_group_places(sender_id)
+        await ask_store("/forget", {"sender_id": sender_id})
         if isinstance(store, SQLTrackerStore):
-            with store.session_scope() as session:
-                deleted += (session.query(store.SQLEvent)
-                            .filter(store.SQLEvent.sender_id == sender_id)
-                            .delete(synchronize_session=False))
-                session.commit()
-            return int(deleted)
-        if isinstance(store, InMemoryTrackerStore):
-            return deleted + (1 if store.store.pop(sender_id, None) is not None else 0)
-    raise DeletionNotSupported(f"deleting from {type(store).__name__} is not supported")
+            return await asyncio.to_thread(_delete_events, store, [sender_id])
+        return 1 if store.store.pop(sender_id, None) is not None else 0
 
 
-@contextlib.contextmanager
-def _store() -> Iterator[Any]:
-    """A connection to the app store, in one transaction (an engine of its own: the Rasa env's
-    SQLAlchemy cannot share the action server's)."""
+def _stale(store: Any, cutoff: float) -> list[str]:
     import sqlalchemy as sa
 
-    from praxis import config
-
-    engine = sa.create_engine(config.get().store_url)
-    try:
-        with engine.begin() as connection:
-            yield connection
-    finally:
-        engine.dispose()
+    event = store.SQLEvent
+    with store.session_scope() as session:
+        return [row[0] for row in session.query(event.sender_id)
+                .group_by(event.sender_id)
+                .having(sa.func.max(event.timestamp) < cutoff)]
 
 
-def forget_reflections(where: str, value: Any) -> int:
-    """Delete the app store's reflections matching ``where`` (SQL with ``:value``)."""
-    import sqlalchemy as sa
-
-    with _store() as connection:
-        if not sa.inspect(connection).has_table("reflections"):
-            return 0  # no reflection was ever kept
-        return int(connection.execute(sa.text(f"DELETE FROM reflections WHERE {where}"),
-                                      {"value": value}).rowcount)
-
-
-def forget_group_places(sender_id: str) -> int:
-    """Remove ``sender_id`` from every group session, with the answers they shared there."""
-    import sqlalchemy as sa
-
-    with _store() as connection:
-        if not sa.inspect(connection).has_table("participants"):
-            return 0
-        mine = "SELECT id FROM participants WHERE sender_id = :value"
-        connection.execute(sa.text(f"DELETE FROM shared_answers WHERE participant_id IN "
-                                   f"({mine})"), {"value": sender_id})
-        return int(connection.execute(sa.text("DELETE FROM participants WHERE sender_id = "
-                                              ":value"), {"value": sender_id}).rowcount)
-
-
-def _postgres() -> bool:
-    from praxis import config
-
-    return config.get().store_url.startswith("postgresql")
-
-
-def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
-    """Delete the conversations whose last event is older than ``days``, and the reflections
-    finished before then; how many conversations."""
-    import datetime as dt
-
-    import sqlalchemy as sa
+async def purge_older_than(agent: Any, days: float, now: float | None = None) -> int:
+    """Delete the conversations whose last event is older than ``days``, and have the app store
+    delete what it holds past them; how many conversations."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    cutoff = (now or time.time()) - days * 86400
-    when = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)
-    forget_reflections("finished_at < :value", when if _postgres() else when.replace(tzinfo=None))
+    try:
+        await ask_store("/retention", {"days": days})
+    except StoreUnreachable:  # the conversations are still purged; the store is asked again
+        logger.exception("retention: the app store could not be purged")
     store = _innermost(agent.tracker_store)
     if not isinstance(store, SQLTrackerStore):
         return 0
-    event = store.SQLEvent
-    with store.session_scope() as session:
-        stale = [row[0] for row in session.query(event.sender_id)
-                 .group_by(event.sender_id)
-                 .having(sa.func.max(event.timestamp) < cutoff)]
-        for start in range(0, len(stale), 500):
-            (session.query(event).filter(event.sender_id.in_(stale[start:start + 500]))
-             .delete(synchronize_session=False))
-        session.commit()
+    cutoff = (now or time.time()) - days * 86400
+    stale = await asyncio.to_thread(_stale, store, cutoff)
     if stale:
+        await asyncio.to_thread(_delete_events, store, stale)
         logger.info("retention: deleted %d conversations older than %s days", len(stale), days)
     return len(stale)

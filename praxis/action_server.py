@@ -4,7 +4,10 @@
 the index before it listens, so a missing, stale or mismatched index stops it at once with one
 sentence naming the fix, and the first turn does not wait for the model. One process, bound to
 the configured host (loopback by default). Beside rasa-sdk's ``/webhook`` it serves ``/safety``,
-the risk detector the Rasa server asks about every message (``bot.components.safety``). Every
+the risk detector the Rasa server asks about every message (``bot.components.safety``), and
+``/forget`` and ``/retention``, through which the Rasa server has the app store delete a
+sender's data or what is past ``RETENTION_DAYS`` (``store.erasure``: the app store's own code is
+the only code that touches its tables). Every
 call but ``/health`` must carry the action server key (``ACTION_SERVER_KEY``) in the
 ``X-Praxis-Key`` header; without it the answer is 401 and nothing runs.
 
@@ -46,6 +49,43 @@ async def safety(request: Any) -> Any:
     verdict = await asyncio.to_thread(
         lambda: risk_detector().assess([text[:MAX_SAFETY_TEXT]])[0])
     return response.json(verdict.as_dict())
+
+
+def _body(request: Any) -> dict[str, Any]:
+    try:
+        body = request.json
+    except Exception:  # sanic's own error for a body that is not JSON
+        body = None
+    return body if isinstance(body, dict) else {}
+
+
+async def forget(request: Any) -> Any:
+    """``POST /forget`` with ``{"sender_id": ...}``: delete that sender's data in the app store;
+    how many rows of each kind."""
+    import asyncio
+
+    from sanic import response
+
+    from store import erasure
+
+    sender = _body(request).get("sender_id")
+    if not isinstance(sender, str) or not sender or len(sender) > 255:
+        return response.json({"error": "expected {\"sender_id\": \"...\"}"}, status=400)
+    return response.json(await asyncio.to_thread(erasure.forget, sender))
+
+
+async def retention(request: Any) -> Any:
+    """``POST /retention`` with ``{"days": ...}``: delete what the app store holds past it."""
+    import asyncio
+
+    from sanic import response
+
+    from store import erasure
+
+    days = _body(request).get("days")
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
+        return response.json({"error": "expected {\"days\": a number above 0}"}, status=400)
+    return response.json(await asyncio.to_thread(erasure.purge, float(days)))
 
 
 def require_key(key: str) -> Any:
@@ -104,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     app = endpoint.create_app(executor, cors_origins=[])
     app.register_middleware(require_key(settings.action_key), "request")
     app.add_route(safety, "/safety", methods=["POST"])
+    app.add_route(forget, "/forget", methods=["POST"])
+    app.add_route(retention, "/retention", methods=["POST"])
     app.run(host=settings.host, port=args.port or settings.action_port, single_process=True,
             access_log=False, motd=False)
     return 0

@@ -31,7 +31,7 @@ SECRETS_USED_BY = {
     "TEAMS_APP_PASSWORD": {"rasa"},
     "DB_PASSWORD": {"rasa"},  # the Rasa tracker store on PostgreSQL
     "REDIS_PASSWORD": {"rasa"},
-    "DATABASE_URL": {"rasa", "actions", "web"},  # the app store's URL may carry a password
+    "DATABASE_URL": {"actions", "web"},  # the app store's URL may carry a password
 }
 ACTION_KEY_HEADER = "X-Praxis-Key"  # carries ACTION_SERVER_KEY on every call to the action server
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,13 +32,21 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def _owner_only(path: Path) -> None:
+    """The SQLite file, made (if need be) readable and writable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
 def sessions(settings: config.Settings | None = None) -> sessionmaker[Session]:
     url = (settings or config.get()).store_url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     with _lock:
         if url not in _engines:
-            engine = create_engine(url, pool_pre_ping=True)
+            if url.startswith("sqlite:///"):
+                _owner_only(Path(url.removeprefix("sqlite:///")))
+            # hide_parameters: an error or a log names the statement, never its values (words)
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
             try:
                 migrate(engine)
             except Exception:

@@ -19,7 +19,7 @@ from praxis import config
 from store import codes
 from store.db import session
 from store.models import GroupSession, Participant, SharedAnswer
-from store.reflections import Owner
+from store.reflections import Owner, refuse_if_forgotten
 
 
 class JoinRefused(Exception):
@@ -141,6 +141,7 @@ def join(code: str, owner: Owner, settings: config.Settings | None = None) -> Pl
     for _ in range(3):  # two joining at once may race for the same number: try again
         try:
             with session(settings) as s:
+                refuse_if_forgotten(s, owner)
                 row = _open(s.scalars(select(GroupSession).where(
                     GroupSession.code == wanted)).first())
                 p = _participant(s, row.id, owner)

@@ -100,3 +100,13 @@ class TrainerSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's id
     trainer: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ForgottenSender(Base):
+    """A sender whose data was deleted, and when: a turn that was already in flight then (its
+    write arriving after the deletion) must not bring any of it back. Kept a day."""
+
+    __tablename__ = "forgotten_senders"
+
+    sender_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

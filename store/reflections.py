@@ -5,27 +5,49 @@ returned to another."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from praxis import config
 from store.db import session
-from store.models import Reflection
+from store.models import ForgottenSender, Reflection
+
+
+class Forgotten(LookupError):
+    """The sender's data was deleted after this turn began: its write is dropped."""
 
 
 @dataclass(frozen=True)
 class Owner:
     sender_id: str
     channel: str
+    # When the turn writing for them began (epoch seconds; None: now): a deletion after it
+    # wins over the write.
+    turn_started: float | None = field(default=None, compare=False)
+
+
+def refuse_if_forgotten(s: Session, owner: Owner) -> None:
+    """Raise Forgotten when the owner's data was deleted after their turn began."""
+    if owner.turn_started is None:
+        return
+    row = s.get(ForgottenSender, owner.sender_id)
+    if row is None:
+        return
+    at = row.forgotten_at if row.forgotten_at.tzinfo else row.forgotten_at.replace(
+        tzinfo=timezone.utc)  # SQLite drops it
+    if at.timestamp() >= owner.turn_started:
+        raise Forgotten(owner.sender_id)
 
 
 def save(owner: Owner, theme: str, answers: dict[str, str], findings: list[str],
          deeper: list[str], markdown: str, settings: config.Settings | None = None) -> int:
     """Keep a finished reflection; the same one twice (a turn sent again after a fault) is
-    kept once."""
+    kept once. Raises Forgotten when the owner's data was deleted while this turn ran."""
     with session(settings) as s:
+        refuse_if_forgotten(s, owner)
         same = s.scalars(select(Reflection).where(
             Reflection.sender_id == owner.sender_id, Reflection.channel == owner.channel,
             Reflection.theme == theme).order_by(Reflection.id.desc()).limit(1)).first()

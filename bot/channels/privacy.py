@@ -1,5 +1,6 @@
-"""Housekeeping inside the Rasa server: conversations older than ``RETENTION_DAYS`` are deleted at
-start-up and then every hour (``RETENTION_DAYS`` 0 keeps them). Enabled in ``credentials.yml``
+"""Housekeeping inside the Rasa server: conversations older than ``RETENTION_DAYS``, and what the
+app store holds past it, are deleted at start-up and then every hour (``RETENTION_DAYS`` 0 keeps
+them; the work runs in worker threads, off the server's event loop). Enabled in ``credentials.yml``
 as a channel, because a channel is what Rasa lets a project add to its server; it answers only
 ``GET /webhooks/privacy/``."""
 
@@ -39,7 +40,7 @@ class Privacy(InputChannel):
                 agent = getattr(app.ctx, "agent", None)
                 if agent is not None:
                     try:
-                        purge_older_than(agent, days)
+                        await purge_older_than(agent, days)
                     except Exception:  # a failed purge is retried next hour
                         logger.exception("retention: the purge failed")
                 await asyncio.sleep(EVERY_S if agent is not None else 5)

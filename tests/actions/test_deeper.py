@@ -213,7 +213,7 @@ def test_the_store_schema_is_made_by_the_migration(settings):
     engine = sa.create_engine(settings.store_url)
     with engine.connect() as c:
         assert sa.inspect(c).has_table("reflections")
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     assert Path(settings.store_url.removeprefix("sqlite:///")).exists()
     _ = tempfile  # (tmp paths come from pytest)
 

@@ -167,3 +167,44 @@ def test_conversations_past_the_retention_period_are_deleted(faulty):
             break
         time.sleep(0.5)
     assert old == 0 and recent > 0
+
+
+def test_the_conversation_and_app_store_files_are_readable_by_their_owner_only(faulty):
+    say(faulty, "fault-files", "hello")
+    store = faulty.settings.store_url.removeprefix("sqlite:///")
+    for path in (faulty.settings.path(faulty.settings.tracker_db), store):
+        assert os.stat(path).st_mode & 0o077 == 0, path
+
+
+def test_a_database_error_logs_no_message_text(faulty):
+    marker = "wombat" + str(time.monotonic_ns())[-8:]
+    tracker_db = faulty.settings.path(faulty.settings.tracker_db)
+    store_db = faulty.settings.store_url.removeprefix("sqlite:///")
+    fail = ("CREATE TRIGGER forced_{0} BEFORE INSERT ON {0} WHEN NEW.{1} LIKE '%{2}%' "
+            "BEGIN SELECT RAISE(ABORT, 'forced failure'); END")
+    with sqlite3.connect(tracker_db) as c:
+        c.execute(fail.format("events", "data", marker + "-said"))
+    with sqlite3.connect(store_db) as c:
+        c.execute(fail.format("reflections", "markdown", marker + "-kept"))
+    try:
+        r = requests.post(f"{faulty.settings.rasa_base_url}/webhooks/rest/webhook",
+                          json={"sender": "fault-db-1", "message": f"My {marker}-said dean"},
+                          timeout=60)
+        assert r.status_code >= 500 or marker not in r.text
+        sender = "fault-db-2"
+        say(faulty, sender, '/start_reflection{"theme": "leadership"}')
+        say(faulty, sender, f"{ANSWERS[0]} {marker}-kept")
+        for answer in ANSWERS[1:]:
+            reply = say(faulty, sender, answer)
+        assert "couldn't keep this reflection" in reply  # the store's write did fail
+    finally:
+        with sqlite3.connect(tracker_db) as c:
+            c.execute("DROP TRIGGER IF EXISTS forced_events")
+        with sqlite3.connect(store_db) as c:
+            c.execute("DROP TRIGGER IF EXISTS forced_reflections")
+    logs = {s.name: s.log_path.read_text(encoding="utf-8", errors="replace")
+            for s in faulty.services}
+    assert "parameters hidden" in logs["rasa"] and "parameters hidden" in logs["actions"]
+    for name, log in logs.items():
+        assert marker not in log, f"{name} logged a message's words"
+
