@@ -97,16 +97,14 @@ async def purge_older_than(agent: Any, days: float, now: float | None = None) ->
     delete what it holds past them; how many conversations."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    try:
-        await ask_store("/retention", {"days": days})
-    except StoreUnreachable:  # the conversations are still purged; the store is asked again
-        logger.exception("retention: the app store could not be purged")
     store = _innermost(agent.tracker_store)
-    if not isinstance(store, SQLTrackerStore):
-        return 0
-    cutoff = (now or time.time()) - days * 86400
-    stale = await asyncio.to_thread(_stale, store, cutoff)
-    if stale:
-        await asyncio.to_thread(_delete_events, store, stale)
-        logger.info("retention: deleted %d conversations older than %s days", len(stale), days)
+    stale: list[str] = []
+    if isinstance(store, SQLTrackerStore):
+        cutoff = (now or time.time()) - days * 86400
+        stale = await asyncio.to_thread(_stale, store, cutoff)
+        if stale:
+            await asyncio.to_thread(_delete_events, store, stale)
+            logger.info("retention: deleted %d conversations older than %s days", len(stale),
+                        days)
+    await ask_store("/retention", {"days": days})  # StoreUnreachable: the caller tries again
     return len(stale)

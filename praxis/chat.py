@@ -18,10 +18,13 @@ class ChatError(RuntimeError):
     """The Rasa server could not be reached or answered with an error."""
 
 
-def send(url: str, sender: str, message: str, timeout: float = 30.0) -> list[dict[str, Any]]:
-    """Post one message to the REST webhook and return the bot's messages."""
+def send(url: str, sender: str, message: str, timeout: float = 30.0,
+         token: str = "") -> list[dict[str, Any]]:
+    """Post one message to the REST webhook (with REST_API_TOKEN, if set) and return the bot's
+    messages."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = requests.post(f"{url}/webhooks/rest/webhook",
+        response = requests.post(f"{url}/webhooks/rest/webhook", headers=headers,
                                  json={"sender": sender, "message": message}, timeout=timeout)
     except requests.RequestException as exc:
         raise ChatError(f"cannot reach Praxis at {url} ({exc.__class__.__name__}); "
@@ -45,7 +48,7 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
 
 
 def run(url: str, sender: str | None = None, read: Callable[[str], str] = input,
-        write: Callable[[str], None] = print) -> int:
+        write: Callable[[str], None] = print, token: str = "") -> int:
     try:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:
@@ -56,7 +59,7 @@ def run(url: str, sender: str | None = None, read: Callable[[str], str] = input,
     message = "hello"
     while True:
         try:
-            text, buttons = render(send(url, sender, message))
+            text, buttons = render(send(url, sender, message, token=token))
         except ChatError as exc:
             write(f"praxis: {exc}")
             return 1

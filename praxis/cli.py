@@ -96,7 +96,8 @@ def _format(obj: dict, as_json: bool) -> str:
 def cmd_chat(args: argparse.Namespace, settings: config.Settings) -> int:
     from praxis import chat
 
-    return chat.run(args.url or settings.rasa_base_url, args.sender)
+    return chat.run(args.url or settings.rasa_base_url, args.sender,
+                    token=settings.rest_api_token)
 
 
 def cmd_serve(args: argparse.Namespace, settings: config.Settings) -> int:

@@ -29,6 +29,7 @@ SECRETS_USED_BY = {
     "TRAINER_COOKIE_KEY": {"web"},
     "TRAINER_ACCOUNTS": {"web"},
     "TEAMS_APP_PASSWORD": {"rasa"},
+    "REST_API_TOKEN": {"rasa"},
     "DB_PASSWORD": {"rasa"},  # the Rasa tracker store on PostgreSQL
     "REDIS_PASSWORD": {"rasa"},
     "DATABASE_URL": {"actions", "web"},  # the app store's URL may carry a password
@@ -120,6 +121,9 @@ class Settings:
     # Signs the web widget's session ids, so that only ids the server issued are accepted. Empty:
     # a random key kept in var/session.key (made on first use). Set it for several instances.
     session_secret: str = ""
+    # The REST webhook believes the sender id it is given: empty, it takes requests from this
+    # machine only; set, every request must carry "Authorization: Bearer REST_API_TOKEN".
+    rest_api_token: str = ""
     # Reverse proxies (addresses or networks, separated by ',') whose X-Forwarded-For names the
     # client; from anyone else the header is ignored. Empty: none (the client is the peer).
     trusted_proxies: str = ""
@@ -298,7 +302,8 @@ def load(env_file: Path | None = None, environ: dict[str, str] | None = None) ->
     if settings.retrieval_method not in ("dense", "bm25", "hybrid"):
         raise SettingsError(f"RETRIEVAL_METHOD={settings.retrieval_method!r} is not one of "
                             "dense, bm25, hybrid")
-    for name in ("session_secret", "action_server_key", "trainer_cookie_key", "group_push_key"):
+    for name in ("session_secret", "action_server_key", "trainer_cookie_key", "group_push_key",
+                 "rest_api_token"):
         value = getattr(settings, name)
         if value and len(value.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(

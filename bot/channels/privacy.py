@@ -14,12 +14,13 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 
-from bot.privacy import purge_older_than
+from bot.privacy import StoreUnreachable, purge_older_than
 from praxis import config
 
 logger = logging.getLogger(__name__)
 
 EVERY_S = 3600
+RETRY_S = 30
 
 
 class Privacy(InputChannel):
@@ -38,12 +39,19 @@ class Privacy(InputChannel):
         async def retention(app: Any) -> None:
             while True:
                 agent = getattr(app.ctx, "agent", None)
+                wait = 5.0  # the server is still loading its model
                 if agent is not None:
                     try:
                         await purge_older_than(agent, days)
+                        wait = EVERY_S
+                    except StoreUnreachable:  # the action server may still be starting
+                        logger.warning("retention: the app store could not be asked; trying "
+                                       "again in %d s", RETRY_S)
+                        wait = RETRY_S
                     except Exception:  # a failed purge is retried next hour
                         logger.exception("retention: the purge failed")
-                await asyncio.sleep(EVERY_S if agent is not None else 5)
+                        wait = EVERY_S
+                await asyncio.sleep(wait)
 
         @bp.listener("after_server_start")
         async def start(app: Any, _loop: Any) -> None:

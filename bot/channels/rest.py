@@ -5,10 +5,17 @@ a body that is not that (not JSON, not an object, a sender or message of the wro
 id over 128 characters), an empty message, one over ``MAX_MESSAGE_CHARS`` and a sender over the
 rate limit get a 4xx with ``{"error": "..."}`` saying what is wrong, and nothing reaches the
 dialogue or the tracker store. (Rasa's would pass ``42`` on as a message and fail inside.)
+
+The webhook believes the sender id it is given, so it is closed to strangers: without
+``REST_API_TOKEN`` it takes requests from this machine only (a loopback peer); with it, every
+request must carry ``Authorization: Bearer <REST_API_TOKEN>``. Either way, no caller's
+``metadata`` is passed on: metadata is for channels that vouch for it (Teams).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +43,27 @@ def sender_id(value: Any) -> str:
     return sender
 
 
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # not an address (a unix socket): not loopback
+        return False
+
+
+def admitted(request: Request, token: str) -> str | None:
+    """Why ``request`` may not use the webhook (None: it may)."""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if not (scheme == "Bearer" and given
+                and secrets.compare_digest(given.encode(), token.encode())):
+            return "This webhook needs its token: Authorization: Bearer <REST_API_TOKEN>."
+        return None
+    if not is_loopback(request.ip):
+        return ("This webhook takes requests from this machine only; set REST_API_TOKEN to "
+                "open it to callers elsewhere.")
+    return None
+
+
 class PraxisRest(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -52,6 +80,9 @@ class PraxisRest(RestInput):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refusal = admitted(request, settings.rest_api_token)
+            if refusal:
+                return response.json({"error": refusal}, status=401)
             try:
                 try:
                     body = request.json
@@ -63,14 +94,12 @@ class PraxisRest(RestInput):
                                   "\"message\": \"...\"}.")
                 sender = sender_id(body.get("sender", "default"))
                 text = message_text(body.get("message"), settings.max_message_chars)
-                metadata = body.get("metadata")
                 limiter.check(sender)
             except Refused as refused:
                 return response.json({"error": str(refused)}, status=refused.status)
             collector = CollectingOutputChannel()
             await on_new_message(UserMessage(
-                text, collector, sender, input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else None))
+                text, collector, sender, input_channel=self.name()))
             return response.json(collector.messages)
 
         return bp

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 
 ACTION_TIMEOUT_S = 3
 SORRY = "part of Praxis isn't answering right now"
+REST_TOKEN = "rest-token-" + "r" * 32
+AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 ANSWERS = [
     "Last month my head of service turned down my idea for group workshops because "
     "appointment numbers were what the university measured.",
@@ -34,7 +36,8 @@ ANSWERS = [
 @pytest.fixture(scope="module")
 def faulty(kb, stack_settings, tmp_path_factory):
     settings = stack_settings(ACTION_TIMEOUT_S=str(ACTION_TIMEOUT_S), RETENTION_DAYS="30",
-                              REFLECTION_FOLLOWUPS="false")  # fixed paths through the form
+                              REFLECTION_FOLLOWUPS="false",  # fixed paths through the form
+                              REST_API_TOKEN=REST_TOKEN)  # the REST webhook opened with a token
     assert model_file(settings).exists()
     s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
     s.start()
@@ -47,7 +50,8 @@ def faulty(kb, stack_settings, tmp_path_factory):
 
 def say(stack, sender: str, message: str, timeout: float = 60) -> str:
     r = requests.post(f"{stack.settings.rasa_base_url}/webhooks/rest/webhook",
-                      json={"sender": sender, "message": message}, timeout=timeout)
+                      json={"sender": sender, "message": message}, timeout=timeout,
+                      headers=AUTH)
     assert r.status_code == 200, r.text
     return "\n".join(m.get("text", "") for m in r.json())
 
@@ -189,7 +193,7 @@ def test_a_database_error_logs_no_message_text(faulty):
     try:
         r = requests.post(f"{faulty.settings.rasa_base_url}/webhooks/rest/webhook",
                           json={"sender": "fault-db-1", "message": f"My {marker}-said dean"},
-                          timeout=60)
+                          timeout=60, headers=AUTH)
         assert r.status_code >= 500 or marker not in r.text
         sender = "fault-db-2"
         say(faulty, sender, '/start_reflection{"theme": "leadership"}')
@@ -208,3 +212,15 @@ def test_a_database_error_logs_no_message_text(faulty):
     for name, log in logs.items():
         assert marker not in log, f"{name} logged a message's words"
 
+
+
+def test_with_a_rest_token_set_a_call_without_it_reaches_nothing(faulty):
+    url = f"{faulty.settings.rasa_base_url}/webhooks/rest/webhook"
+    for headers in ({}, {"Authorization": "Bearer guess"}, {"Authorization": REST_TOKEN}):
+        r = requests.post(url, json={"sender": "fault-no-token", "message": "hello"},
+                          headers=headers, timeout=30)
+        assert r.status_code == 401 and "REST_API_TOKEN" in r.json()["error"]
+    with sqlite3.connect(faulty.settings.path(faulty.settings.tracker_db)) as c:
+        assert c.execute("SELECT count(*) FROM events WHERE sender_id = 'fault-no-token'"
+                         ).fetchone()[0] == 0
+    assert "I'm Praxis" in say(faulty, "fault-no-token", "hello")
