@@ -150,6 +150,11 @@ class Settings:
         "https://login.botframework.com/v1/.well-known/openidconfiguration")
     teams_token_url: str = ""  # default: the tenant's (or botframework.com's) oauth2/v2.0/token
     teams_allowed_tenants: str = ""  # tenant ids separated by ','; empty: any tenant
+    # Where the bot may post (with its Microsoft token): Bot Connector hosts, as patterns separated
+    # by ','; a pattern with a port (127.0.0.1:3978) matches that port only. https only, but for
+    # loopback hosts. Every serviceUrl is checked against it before anything is sent.
+    teams_service_url_hosts: str = ("smba.trafficmanager.net,*.botframework.com,"
+                                    "*.teams.microsoft.com,*.teams.microsoft.us")
 
     def to_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes Praxis starts."""
@@ -204,6 +209,10 @@ class Settings:
         tenant = self.teams_tenant_id or "botframework.com"
         return (self.teams_token_url
                 or f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")
+
+    @property
+    def teams_service_hosts(self) -> list[str]:
+        return [h.strip().lower() for h in self.teams_service_url_hosts.split(",") if h.strip()]
 
     @property
     def teams_tenants(self) -> set[str]:

@@ -170,6 +170,8 @@ def stack(kb, stack_settings, tmp_path_factory, botframework):
         "TEAMS_TENANT_ID": botframework.tenant,
         "TEAMS_OPENID_METADATA_URL": botframework.metadata_url,
         "TEAMS_TOKEN_URL": botframework.token_url,
+        # the fake's host and port only: another loopback port is off the list
+        "TEAMS_SERVICE_URL_HOSTS": f"127.0.0.1:{botframework.port}",
     })
     if not model_file(settings).exists():
         pytest.fail(f"no trained model at {model_file(settings)}: `make test` trains it first")

@@ -15,10 +15,12 @@ before it expires, and posts replies with it, asynchronously.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
+import ipaddress
 import logging
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import jwt
@@ -138,15 +140,41 @@ class TokenValidator:
         return claims
 
 
+class ServiceUrlRefused(RuntimeError):
+    """A serviceUrl off the allow-list (TEAMS_SERVICE_URL_HOSTS): nothing is sent there."""
+
+
+def service_url_allowed(service_url: str, patterns: list[str]) -> bool:
+    """Whether the bot may post to ``service_url``: https (http for a loopback host only), and
+    a host (or host:port) matching one of ``patterns``."""
+    try:
+        url = urlsplit(service_url)
+        host, port = (url.hostname or "").lower(), url.port
+    except ValueError:
+        return False
+    if not host or url.username or url.password:
+        return False
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if url.scheme != "https" and not (url.scheme == "http" and loopback):
+        return False
+    where = f"{host}:{port}" if port else host
+    return any(fnmatch.fnmatchcase(where if ":" in p else host, p) for p in patterns)
+
+
 class ConnectorClient:
-    """Posts activities to the Bot Connector with the bot's own token."""
+    """Posts activities to the Bot Connector with the bot's own token, only to a serviceUrl on
+    the allow-list (checked before the token is even fetched)."""
 
     def __init__(self, app_id: str, password: str, token_url: str,
-                 session: aiohttp.ClientSession) -> None:
+                 session: aiohttp.ClientSession, allowed_hosts: list[str]) -> None:
         self.app_id = app_id
         self.password = password
         self.token_url = token_url
         self.session = session
+        self.allowed_hosts = allowed_hosts
         self._token: tuple[str, float] | None = None
         self.lock = asyncio.Lock()
 
@@ -165,10 +193,16 @@ class ConnectorClient:
                            time.monotonic() + max(lifetime - TOKEN_MARGIN_S, lifetime / 2))
             return self._token[0]
 
+    def check(self, service_url: str) -> None:
+        if not service_url_allowed(service_url, self.allowed_hosts):
+            raise ServiceUrlRefused(f"{urlsplit(service_url).hostname or 'a serviceUrl'} is "
+                                    "not on TEAMS_SERVICE_URL_HOSTS: nothing was sent")
+
     async def personal_conversation(self, service_url: str, bot: dict[str, Any],
                                     user: dict[str, Any], tenant: str) -> str:
         """The id of the bot's one-to-one chat with ``user`` (Teams makes it, or returns the one
         there is: ``POST /v3/conversations``)."""
+        self.check(service_url)
         url = f"{service_url.rstrip('/')}/v3/conversations"
         body = {"bot": bot, "members": [{"id": user.get("id")}], "isGroup": False,
                 "tenantId": tenant, "channelData": {"tenant": {"id": tenant}}}
@@ -183,6 +217,7 @@ class ConnectorClient:
 
     async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any],
                    reply_to: str | None = None) -> None:
+        self.check(service_url)
         url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}" \
               "/activities"
         if reply_to:

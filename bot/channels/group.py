@@ -51,9 +51,13 @@ def held_for_safety(tracker: DialogueStateTracker) -> bool:
 
 
 def reference(tracker: DialogueStateTracker) -> dict[str, Any] | None:
-    """The Teams conversation reference of the participant's latest own message."""
+    """The Teams conversation reference of the participant's latest message from Teams. Only
+    the Teams channel's own messages are believed: it stored the reference (kept server-side,
+    in the tracker store) from an activity whose Bot Framework token it validated, serviceUrl
+    included. Metadata from any other channel never names where a message goes."""
     for event in reversed(tracker.events):
-        if isinstance(event, UserUttered) and not (event.metadata or {}).get("is_external"):
+        if (isinstance(event, UserUttered) and event.input_channel == "teams"
+                and not (event.metadata or {}).get("is_external")):
             return (event.metadata or {}).get("reference")
     return None
 

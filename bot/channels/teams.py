@@ -191,7 +191,8 @@ class TeamsInput(InputChannel):
             self._validator = TokenValidator(
                 s.teams_app_id, ConnectorKeys(s.teams_openid_metadata_url, self._session))
             self._connector = ConnectorClient(s.teams_app_id, s.teams_app_password,
-                                              s.teams_token_endpoint, self._session)
+                                              s.teams_token_endpoint, self._session,
+                                              s.teams_service_hosts)
         assert self._validator and self._connector
         return self._validator, self._connector
 
