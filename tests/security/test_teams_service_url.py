@@ -65,11 +65,11 @@ def test_a_forged_service_url_gets_no_request_and_no_token(stack, attacker):
 
 
 def test_only_allow_listed_connector_hosts_are_posted_to():
-    from tests.test_setup import RASA_PYTHON  # the check runs in the Rasa env
     import json
     import subprocess
 
     from praxis.config import ROOT
+    from tests.test_setup import RASA_PYTHON  # the check runs in the Rasa env
 
     urls = ["https://smba.trafficmanager.net/emea/", "https://europe.webchat.botframework.com/",
             "https://smba.infra.gcc.teams.microsoft.com/x",
