@@ -36,23 +36,35 @@ from store.reflections import Forgotten
 ACTIVE, CONSENT, ANSWER = "group_active", "group_consent", "group_answer"
 ASKED = "group_prompt"  # the prompt last asked: an answer is for that one
 UNAVAILABLE = "Sorry, I can't reach the session just now. Please try again in a minute."
-SHARE_WORDS = re.compile(r"\b(yes|yeah|yep|share|sharing|ok|okay|sure|fine|happy to)\b", re.I)
-NO_WORDS = re.compile(r"\b(no|not|don'?t|private|rather not)\b", re.I)
+# A clear yes or no is the whole message, not a word in it ("ok, but who sees them?" is a
+# question, not consent).
+_YES = (r"(yes|yeah|yep|yup|sure|ok|okay|fine)( please| then| thanks| thank you)?"
+        r"|(yes|ok|okay|sure)?,? ?(please )?share( them| it| my answers)?( anonymously)?"
+        r"|(i'?m |i am )?happy to share( them| my answers)?|i agree|i consent|that'?s fine")
+_NO = (r"(no|nope|nah)( thanks| thank you)?|(no,? )?keep (them|it|my answers) private"
+       r"|(no,? )?private( please)?|(i'?d )?rather not|don'?t share( them| my answers)?"
+       r"|(please )?(do not|don'?t) show (them|my answers)( to (the|my) trainer)?|i don'?t consent")
+YES = re.compile(rf"\s*({_YES})\s*[.!]*\s*", re.I)
+NO = re.compile(rf"\s*({_NO})\s*[.!]*\s*", re.I)
+UNCLEAR = ("I'll keep your answers private unless you choose to share them. Please choose one of "
+           "the two buttons, or say \"yes, share\" or \"no, keep them private\".")
 
 
 def prompts_of(place: Place) -> list[SessionPrompt]:
     return session_prompts(place.themes, place.closing_question)
 
 
-def wants_to_share(tracker: Tracker, text: str) -> bool:
-    """Consent is a clear yes: the Yes button, or yes-words with no no-words. Anything else
-    keeps the answers private."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+def consent_in(text: str) -> bool | None:
+    """True for a clear yes (the Yes button, or a message that is only a yes), False for a clear
+    no; None for anything else (a question, a yes with a but), which is asked again while the
+    answers stay private."""
     if text.startswith("/"):
-        return text.startswith("/affirm")
-    if intent == "deny" or NO_WORDS.search(text):
+        return True if text.startswith("/affirm") else False if text.startswith("/deny") else None
+    if YES.fullmatch(text):
+        return True
+    if NO.fullmatch(text):
         return False
-    return intent == "affirm" or bool(SHARE_WORDS.search(text))
+    return None
 
 
 def sharing_note(shares: bool) -> str:
@@ -179,7 +191,10 @@ class ValidateGroupForm(ReportAccess, FormValidationAction):
             return {CONSENT: None}
         if value in ("share", "private"):  # already decided in this session
             return {CONSENT: value}
-        shares = wants_to_share(tracker, str(value or ""))
+        shares = consent_in(str(value or ""))
+        if shares is None:  # not a clear answer: private until it is, and asked again
+            dispatcher.utter_message(text=UNCLEAR)
+            return {CONSENT: None}
         try:
             await asyncio.to_thread(group_sessions.set_sharing, owner_of(tracker), shares,
                                     self.settings)
