@@ -149,7 +149,10 @@ class Settings:
     teams_openid_metadata_url: str = (
         "https://login.botframework.com/v1/.well-known/openidconfiguration")
     teams_token_url: str = ""  # default: the tenant's (or botframework.com's) oauth2/v2.0/token
-    teams_allowed_tenants: str = ""  # tenant ids separated by ','; empty: any tenant
+    # Tenants whose users may use the bot, separated by ','; empty: the bot's own TEAMS_TENANT_ID;
+    # neither: no tenant at all (fail closed). "*": any tenant (a multi-tenant bot).
+    teams_allowed_tenants: str = ""
+    teams_channel_ids: str = "msteams"  # the Bot Framework channels accepted, separated by ','
     # Where the bot may post (with its Microsoft token): Bot Connector hosts, as patterns separated
     # by ','; a pattern with a port (127.0.0.1:3978) matches that port only. https only, but for
     # loopback hosts. Every serviceUrl is checked against it before anything is sent.
@@ -216,7 +219,13 @@ class Settings:
 
     @property
     def teams_tenants(self) -> set[str]:
-        return {t.strip() for t in self.teams_allowed_tenants.split(",") if t.strip()}
+        """The tenants allowed ("*": any); empty: none."""
+        named = {t.strip() for t in self.teams_allowed_tenants.split(",") if t.strip()}
+        return named or ({self.teams_tenant_id} if self.teams_tenant_id else set())
+
+    @property
+    def teams_channels(self) -> set[str]:
+        return {c.strip() for c in self.teams_channel_ids.split(",") if c.strip()}
 
     def session_key(self, path: Path = ROOT / "var" / "session.key") -> bytes:
         """SESSION_SECRET, or the key in ``path``, made (owner-only) on first use."""

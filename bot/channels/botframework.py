@@ -125,7 +125,7 @@ class TokenValidator:
         if not isinstance(kid, str) or not kid:
             raise AuthError("the token names no signing key")
         key, endorsed_for = await self.keys.key(kid)
-        if endorsed_for and activity.get("channelId") not in endorsed_for:
+        if activity.get("channelId") not in endorsed_for:  # no endorsement: refused too
             raise AuthError("the signing key is not endorsed for this channel")
         try:
             claims = jwt.decode(

@@ -2,14 +2,16 @@
 
 Written for Teams rather than taken from Rasa's ``botframework`` channel, whose defects for Teams
 this one does not share (see the README). Each request is authenticated before anything else
-(``bot.channels.botframework``): any failed check is a 401, a tenant outside
-``TEAMS_ALLOWED_TENANTS`` (default: the bot's own ``TEAMS_TENANT_ID``) a 403, and nothing of
+(``bot.channels.botframework``): any failed check is a 401, a channel other than
+``TEAMS_CHANNEL_IDS`` (msteams) or a tenant outside ``TEAMS_ALLOWED_TENANTS`` (default: the bot's
+own ``TEAMS_TENANT_ID``; with neither, every tenant: it fails closed) a 403, and nothing of
 either reaches the dialogue. Then:
 
 - ``message``: the text, without ``<at>Praxis</at>`` mentions, or the payload of a card button
   (``Action.Submit`` data), goes to the dialogue; replies are threaded to it (``replyToId``);
-- "delete my data": after a confirmation card, the user's conversation is deleted from the
-  tracker store (``bot.privacy``);
+- "delete my data": after a confirmation card, the user's data is deleted (``bot.privacy``); the
+  card's buttons are bound to the person who asked, so in a group chat nobody else's click
+  deletes anything;
 - a safety reply in a group chat or a channel: the thread gets a short neutral line and the
   reply itself goes to the person in their personal chat with the bot;
 - ``conversationUpdate`` that adds the bot: the welcome;
@@ -177,8 +179,10 @@ class TeamsInput(InputChannel):
 
     def __init__(self, settings: config.Settings) -> None:
         self.settings = settings
-        self.allowed_tenants = settings.teams_tenants or (
-            {settings.teams_tenant_id} if settings.teams_tenant_id else set())
+        self.allowed_tenants = settings.teams_tenants
+        if settings.teams_app_id and not self.allowed_tenants:
+            logger.warning("Teams: neither TEAMS_TENANT_ID nor TEAMS_ALLOWED_TENANTS is set, so "
+                           "every tenant is refused; set one (or \"*\" for any tenant)")
         self._session: aiohttp.ClientSession | None = None
         self._validator: TokenValidator | None = None
         self._connector: ConnectorClient | None = None
@@ -226,8 +230,10 @@ class TeamsInput(InputChannel):
             validator, connector = self._clients()
             try:
                 await validator.validate(request.headers.get("Authorization"), activity)
+                if activity.get("channelId") not in self.settings.teams_channels:
+                    raise TenantNotAllowed("this channel may not use this bot")
                 tenant = tenant_of(activity)
-                if self.allowed_tenants and tenant not in self.allowed_tenants:
+                if "*" not in self.allowed_tenants and tenant not in self.allowed_tenants:
                     raise TenantNotAllowed("this tenant may not use this bot")
             except AuthError as exc:
                 logger.info("refused a Teams request: %s", exc)
@@ -271,20 +277,27 @@ class TeamsInput(InputChannel):
                        text: str) -> bool:
         """Handle "delete my data" and its confirmation here, outside the dialogue; True if
         ``text`` was one of those."""
-        if DELETE_ASKED.fullmatch(text):
+        mine = sender_key(activity)
+        if DELETE_ASKED.fullmatch(text):  # the card's buttons name whose data they delete
             await out.send_response("", {
                 "text": "Delete your whole conversation with Praxis, including your "
                         "reflections? This cannot be undone.",
-                "buttons": [{"title": "Yes, delete it", "payload": DELETE_CONFIRMED},
-                            {"title": "No, keep it", "payload": DELETE_CANCELLED}]})
+                "buttons": [{"title": "Yes, delete it", "payload": f"{DELETE_CONFIRMED}:{mine}"},
+                            {"title": "No, keep it", "payload": f"{DELETE_CANCELLED}:{mine}"}]})
             return True
-        if text == DELETE_CANCELLED:
+        choice, _, whose = text.partition(":" + "teams-")
+        if choice not in (DELETE_CONFIRMED, DELETE_CANCELLED):
+            return False
+        if "teams-" + whose != mine:  # someone else's card, or one without its owner
+            await self._notice(out, "That button belongs to the person who asked to delete "
+                               "their data, so nothing was deleted. To delete yours, say "
+                               "\"delete my data\".")
+            return True
+        if choice == DELETE_CANCELLED:
             await self._notice(out, "Nothing was deleted.")
             return True
-        if text != DELETE_CONFIRMED:
-            return False
         try:
-            await delete_conversation(request.app.ctx.agent, sender_key(activity))
+            await delete_conversation(request.app.ctx.agent, mine)
         except Exception:  # any fault: the user is told, and can try again
             logger.exception("a Teams conversation could not be deleted")
             await self._notice(out, "Sorry, your conversation could not be deleted just now. "

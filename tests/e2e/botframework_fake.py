@@ -30,10 +30,11 @@ class Key:
     kid: str
     private: rsa.RSAPrivateKey = field(
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    endorsements: list[str] = field(default_factory=lambda: ["msteams"])
 
     def jwk(self) -> dict[str, Any]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
-        return {**public, "kid": self.kid, "use": "sig", "endorsements": ["msteams"]}
+        return {**public, "kid": self.kid, "use": "sig", "endorsements": self.endorsements}
 
 
 class FakeBotFramework:
@@ -74,9 +75,9 @@ class FakeBotFramework:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
-    def rotate(self) -> Key:
+    def rotate(self, endorsements: tuple[str, ...] = ("msteams",)) -> Key:
         """A new signing key, published beside the old one."""
-        key = Key(f"key-{len(self.keys) + 1}")
+        key = Key(f"key-{len(self.keys) + 1}", endorsements=list(endorsements))
         self.keys.append(key)
         return key
 
