@@ -113,6 +113,12 @@ class Settings:
     # Per sender: RATE_LIMIT_BURST messages at once, then RATE_LIMIT_PER_MINUTE (0: no limit).
     rate_limit_per_minute: int = 30
     rate_limit_burst: int = 20
+    # Per client address of the widget (all its conversations together; shared through Redis when
+    # SOCKETIO_REDIS is on): turns, and new conversations (0: no limit).
+    address_rate_limit_per_minute: int = 300
+    address_rate_limit_burst: int = 100
+    new_sessions_per_minute: int = 2
+    new_sessions_burst: int = 20
     # Seconds the Rasa server waits for the action server before telling the user it is not
     # answering (the turn is then not stored, so nothing is half-done).
     action_timeout_s: float = 8.0
@@ -138,6 +144,7 @@ class Settings:
     # or new lines, each hash made by `praxis trainer-password NAME` (Argon2id). No default.
     trainer_accounts: str = ""
     session_code_hours: float = 12.0  # a group session's join code works this long at most
+    group_max_participants: int = 200  # more are told the session is full; so is the trainer
     # Where the web app reaches the Rasa server to push a trainer's next prompt; default
     # http://{host}:{rasa_port}.
     rasa_internal_url: str = ""

@@ -146,6 +146,12 @@ def join(code: str, owner: Owner, settings: config.Settings | None = None) -> Pl
                     GroupSession.code == wanted)).first())
                 p = _participant(s, row.id, owner)
                 if p is None:
+                    limit = (settings or config.get()).group_max_participants
+                    if s.scalar(select(func.count()).where(
+                            Participant.session_id == row.id)) >= limit:
+                        raise JoinRefused(f"“{row.title}” is full: it has its {limit} "
+                                          "participants. Your trainer can see that it is "
+                                          "full; you can still reflect on your own here.")
                     number = (s.scalar(select(func.max(Participant.number)).where(
                         Participant.session_id == row.id)) or 0) + 1
                     p = Participant(session_id=row.id, sender_id=owner.sender_id,

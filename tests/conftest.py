@@ -144,6 +144,8 @@ def stack_settings(index_dir, tmp_path_factory, free_port):
             "WEB_PORT": str(free_port()), "INDEX_DIR": str(index_dir),
             "TRACKER_DB": str(tmp_path_factory.mktemp("tracker") / "tracker.db"),
             "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'praxis.db'}",
+            # every test comes from 127.0.0.1: the per-address limits are tested on their own
+            "NEW_SESSIONS_BURST": "100000", "ADDRESS_RATE_LIMIT_BURST": "1000000",
             **env})
 
     return make

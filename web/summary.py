@@ -72,6 +72,7 @@ class SessionView:
     prompts: list[PromptView]
     findings: list[tuple[str, int]]  # (finding, shared answers touching it), every finding
     passages: list[PassageView]
+    full: bool = False  # GROUP_MAX_PARTICIPANTS reached: others are turned away
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -118,7 +119,7 @@ def _place(row: GroupSession, prompts: list[SessionPrompt], position: int) -> st
     return "finished" if position >= n else prompts[position].label
 
 
-def view(row: GroupSession, index: Path) -> SessionView:
+def view(row: GroupSession, index: Path, max_participants: int = 0) -> SessionView:
     prompts = session_prompts(row.themes, row.closing_question)
     answers = _shared(row)
     prompt_views = []
@@ -140,7 +141,8 @@ def view(row: GroupSession, index: Path) -> SessionView:
         row.ended_at is not None, _stamp(row.created_at), people, prompt_views,
         [(title, touched.get(section, 0)) for section, title in FINDING_TITLES.items()],
         [PassageView(chunks[c].heading, f"“{excerpt(chunks[c])}” {cite(chunks[c])}", n)
-         for c, n in near.most_common(TOP_PASSAGES)])
+         for c, n in near.most_common(TOP_PASSAGES)],
+        full=bool(max_participants) and len(people) >= max_participants)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

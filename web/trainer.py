@@ -49,6 +49,7 @@ MAX_TITLE = 200
 MAX_CLOSING = 500
 REFRESH_S = 3
 SIGN_IN_HOURS = 12  # as long as the cookie lives
+PUSH_BATCH = 100  # participants per push request (the Rasa server takes at most 200)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -134,6 +135,11 @@ class Trainer:
         except NotYours as exc:
             raise HTTPException(403, "this session belongs to another trainer") from exc
 
+    async def view(self, row: Any) -> summary.SessionView:
+        """The session's live view, its answers grouped in a worker thread (off the loop)."""
+        return await asyncio.to_thread(summary.view, row, self.settings.index_path,
+                                       self.settings.group_max_participants)
+
     def join_link(self, request: Request, code: str) -> str:
         """The demo page with the code: at the public URL (RASA_URL, where a deployment
         serves both) if set, else where the trainer reached this app."""
@@ -210,18 +216,17 @@ class Trainer:
 
     async def dashboard(self, request: Request) -> Response:
         row = await self.mine(request)
-        return self.page("trainer_session.html", request, s=summary.view(
-            row, self.settings.index_path), link=self.join_link(request, row.code),
-            refresh_s=REFRESH_S, notice=request.query_params.get("notice"))
+        return self.page("trainer_session.html", request, s=await self.view(row),
+                         link=self.join_link(request, row.code), refresh_s=REFRESH_S,
+                         notice=request.query_params.get("notice"))
 
     async def live(self, request: Request) -> Response:
         row = await self.mine(request)
-        return self.page("trainer_live.html", request,
-                         s=summary.view(row, self.settings.index_path))
+        return self.page("trainer_live.html", request, s=await self.view(row))
 
     async def data(self, request: Request) -> Response:
         row = await self.mine(request)
-        return JSONResponse(summary.view(row, self.settings.index_path).to_dict(),
+        return JSONResponse((await self.view(row)).to_dict(),
                             headers={"Cache-Control": "no-store"})
 
     async def next_prompt(self, request: Request) -> Response:
@@ -232,29 +237,36 @@ class Trainer:
                 group_sessions.advance, row.id, self.trainer(request), self.settings)
         except ValueError as exc:
             return self.back(row.id, str(exc).capitalize() + ".")
-        failed = await self.push(owners)
+        reached, failed = await self.push(owners)
         notice = f"Prompt {current + 1} is out."
+        if owners:
+            notice += f" It reached {reached} of {len(owners)} participants."
         if failed:
-            notice += (f" {failed} participant{'s' if failed > 1 else ''} could not be reached "
-                       "just now; they see it when they next write or reload.")
+            notice += (f" {failed} could not be reached just now; they see it when they next "
+                       "write or reload.")
         return self.back(row.id, notice)
 
-    async def push(self, owners: list[group_sessions.Owner]) -> int:
-        """Hand the participants to the Rasa server, which sends each the next prompt; how many
-        could not be reached."""
-        if not owners:
-            return 0
-        body = {"senders": [{"sender_id": o.sender_id, "channel": o.channel} for o in owners]}
+    async def push(self, owners: list[group_sessions.Owner]) -> tuple[int, int]:
+        """Hand the participants to the Rasa server, PUSH_BATCH at a time, which sends each the
+        next prompt; how many were reached (or held back for their safety), and how many not."""
         auth = {"Authorization": f"Bearer {self.settings.group_push_token}"}
-        try:
-            async with httpx.AsyncClient(timeout=60) as client:
-                r = await client.post(f"{self.settings.rasa_push_url}/webhooks/group/push",
-                                      json=body, headers=auth)
-            r.raise_for_status()
-            return int(r.json().get("failed", 0))
-        except (httpx.HTTPError, ValueError):
-            logger.exception("the next prompt could not be pushed")
-            return len(owners)
+        reached = failed = 0
+        async with httpx.AsyncClient(timeout=120) as client:
+            for start in range(0, len(owners), PUSH_BATCH):
+                batch = owners[start:start + PUSH_BATCH]
+                body = {"senders": [{"sender_id": o.sender_id, "channel": o.channel}
+                                    for o in batch]}
+                try:
+                    r = await client.post(f"{self.settings.rasa_push_url}/webhooks/group/push",
+                                          json=body, headers=auth)
+                    r.raise_for_status()
+                    counts = r.json()
+                    reached += int(counts.get("pushed", 0)) + int(counts.get("held", 0))
+                    failed += int(counts.get("failed", 0))
+                except (httpx.HTTPError, ValueError, AttributeError):
+                    logger.exception("the next prompt could not be pushed to a batch")
+                    failed += len(batch)  # one failed batch stops no other
+        return reached, failed
 
     async def end(self, request: Request) -> Response:
         await self.form(request)
@@ -278,12 +290,14 @@ class Trainer:
 
     async def export_csv(self, request: Request) -> Response:
         row = await self.mine(request)
-        return Response(summary.export_csv(row), media_type="text/csv; charset=utf-8",
+        return Response(await asyncio.to_thread(summary.export_csv, row),
+                        media_type="text/csv; charset=utf-8",
                         headers=self.download(row.code, "csv"))
 
     async def export_md(self, request: Request) -> Response:
         row = await self.mine(request)
-        return Response(summary.export_markdown(row, self.settings.index_path),
+        return Response(await asyncio.to_thread(summary.export_markdown, row,
+                                                self.settings.index_path),
                         media_type="text/markdown; charset=utf-8",
                         headers=self.download(row.code, "md"))
 

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 NEXT_INTENT = "group_next"
 SAFETY_INTENT = "distress"
-MAX_SENDERS = 1000
+MAX_SENDERS = 200  # per request: the web app sends a large session in batches
 AT_ONCE = 8  # participants served at the same time (each is one turn of the dialogue)
 
 

@@ -37,7 +37,13 @@ from rasa.shared.core.events import BotUttered, Restarted, UserUttered
 from sanic import Blueprint, Sanic, response
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels.checks import RateLimiter, Refused, message_text
+from bot.channels.checks import (
+    AddressLimiter,
+    ClientAddresses,
+    RateLimiter,
+    Refused,
+    message_text,
+)
 from bot.privacy import DeletionNotSupported, delete_conversation
 from praxis import config
 
@@ -131,6 +137,14 @@ class PraxisSocketIO(SocketIOInput):
         limit = settings.max_message_chars
         sessions = Sessions(settings.session_key())
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        # per client address too: a client can mint session ids, not addresses
+        shared = settings.redis_url if settings.socketio_redis else ""
+        turns = AddressLimiter("turns", settings.address_rate_limit_per_minute,
+                               settings.address_rate_limit_burst, shared)
+        new_sessions = AddressLimiter("sessions", settings.new_sessions_per_minute,
+                                      settings.new_sessions_burst, shared)
+        addresses = ClientAddresses(settings.trusted_proxy_list)
+        address_of: dict[str, str] = {}  # socket.io sid -> client address
         # several instances: rooms shared through Redis, so an emit reaches every instance
         manager = AsyncRedisManager(settings.redis_url) if settings.socketio_redis else None
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=settings.allowed_origins,
@@ -149,15 +163,26 @@ class PraxisSocketIO(SocketIOInput):
 
         @sio.on("connect", namespace=ns)
         async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            request = environ.get("sanic.request")
+            peer = request.ip if request is not None else ""
+            address_of[sid] = addresses.of(peer, environ.get("HTTP_X_FORWARDED_FOR", ""))
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
+        @sio.on("disconnect", namespace=ns)
+        async def disconnect(sid: str, *_: Any) -> None:
+            address_of.pop(sid, None)
+
         @sio.on("session_request", namespace=ns)
         async def session_request(sid: str, data: Any) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
             known = sessions.valid(asked)
+            if not known and not await new_sessions.allow(address_of.get(sid, "")):
+                return await notice(sid, "Too many new conversations have been started from "
+                                    "your network just now. Please wait a minute, then reload "
+                                    "the page.")
             session_id = asked if known else sessions.issue()
             if self.session_persistence:
                 for room in sio.rooms(sid, namespace=ns):  # one conversation per connection
@@ -204,6 +229,9 @@ class PraxisSocketIO(SocketIOInput):
                 limiter.check(sender)
             except Refused as refused:
                 return await notice(sid, str(refused))
+            if not await turns.allow(address_of.get(sid, "")):
+                return await notice(sid, "Many messages are arriving from your network just "
+                                    "now. Please wait a minute and send that again.")
             metadata = data.get(self.metadata_key)
             message = UserMessage(
                 text, PraxisSocketIOOutput(sio, self.bot_message_evt), sender,

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 ACTION_TIMEOUT_S = 3
 SORRY = "part of Praxis isn't answering right now"
 REST_TOKEN = "rest-token-" + "r" * 32
+NEW_SESSIONS, ADDRESS_TURNS = 3, 24  # the widget's limits per client address, small here
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 ANSWERS = [
     "Last month my head of service turned down my idea for group workshops because "
@@ -37,7 +38,10 @@ ANSWERS = [
 def faulty(kb, stack_settings, tmp_path_factory):
     settings = stack_settings(ACTION_TIMEOUT_S=str(ACTION_TIMEOUT_S), RETENTION_DAYS="30",
                               REFLECTION_FOLLOWUPS="false",  # fixed paths through the form
-                              REST_API_TOKEN=REST_TOKEN)  # the REST webhook opened with a token
+                              REST_API_TOKEN=REST_TOKEN,  # the REST webhook opened with a token
+                              NEW_SESSIONS_BURST=str(NEW_SESSIONS), NEW_SESSIONS_PER_MINUTE="1",
+                              ADDRESS_RATE_LIMIT_BURST=str(ADDRESS_TURNS),
+                              ADDRESS_RATE_LIMIT_PER_MINUTE="1")
     assert model_file(settings).exists()
     s = Stack(settings, log_dir=tmp_path_factory.mktemp("logs"))
     s.start()
@@ -224,3 +228,28 @@ def test_with_a_rest_token_set_a_call_without_it_reaches_nothing(faulty):
         assert c.execute("SELECT count(*) FROM events WHERE sender_id = 'fault-no-token'"
                          ).fetchone()[0] == 0
     assert "I'm Praxis" in say(faulty, "fault-no-token", "hello")
+
+
+def test_one_address_cannot_mint_sessions_or_send_turns_without_limit(faulty):
+    from tests.e2e.test_socketio import Client
+
+    clients = [Client(faulty) for _ in range(NEW_SESSIONS + 1)]
+    try:
+        for client in clients[:NEW_SESSIONS]:
+            client.start()
+        last = clients[-1]
+        last.sio.emit("session_request", {"session_id": None})
+        notice = last.next("bot_uttered")
+        assert "Too many new conversations" in notice["text"]
+        clients[0].start(clients[0].session_id)  # a conversation it has is resumed, not new
+        sent = 0
+        for n in range(ADDRESS_TURNS + 1):  # spread over sessions: under each one's own limit
+            client = clients[n % NEW_SESSIONS]
+            client.sio.emit("user_uttered", {"message": "hi", "session_id": client.session_id})
+            sent += 1
+        replies = [clients[n % NEW_SESSIONS].next("bot_uttered")["text"] for n in range(sent)]
+        refused = [r for r in replies if "Many messages are arriving from your network" in r]
+        assert len(refused) >= 1 and len(replies) - len(refused) <= ADDRESS_TURNS
+    finally:
+        for client in clients:
+            client.close()

@@ -23,6 +23,8 @@ from tests.e2e.services import Postgres, Redis
 
 pytestmark = pytest.mark.e2e
 
+NEW_SESSIONS = 4
+
 CONVERSATIONS = 20
 UNAVAILABLE = "couldn't take that in"  # bot/resilience.py: the turn was not stored
 
@@ -53,7 +55,9 @@ def cluster(kb, index_dir, tmp_path_factory, free_port, backing):
               "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
               "REDIS_PASSWORD": redis.password, "SESSION_SECRET": secrets.token_hex(16),
               "DATABASE_URL": f"postgresql+psycopg2://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.db}",
-              "REFLECTION_FOLLOWUPS": "false", "SOCKETIO_REDIS": "true"}
+              "REFLECTION_FOLLOWUPS": "false", "SOCKETIO_REDIS": "true",
+              # new widget conversations per client address, counted in Redis by both
+              "NEW_SESSIONS_BURST": str(NEW_SESSIONS), "NEW_SESSIONS_PER_MINUTE": "1"}
     stacks = [Stack(config.load(environ={**common, "RASA_PORT": str(free_port()),
                                          "ACTION_PORT": str(free_port()),
                                          "WEB_PORT": str(free_port())}),
@@ -175,6 +179,30 @@ def test_a_pushed_prompt_reaches_a_widget_on_the_other_instance(cluster):
         assert "Prompt 2 · Leadership: So what?" in widget.next("bot_uttered")["text"]
     finally:
         widget.close()
+
+
+def test_the_new_conversation_limit_per_address_is_shared_by_the_instances(cluster):
+    from tests.e2e.test_socketio import Client
+
+    outcomes: list[tuple[int, bool]] = []
+    clients = []
+    try:
+        for n in range(2 * NEW_SESSIONS):  # alternately on each instance
+            client = Client(cluster[n % 2])
+            clients.append(client)
+            client.sio.emit("session_request", {"session_id": None})
+            while True:
+                got, data = client.events.get(timeout=30)
+                if got in ("session_confirm", "bot_uttered"):
+                    break
+            outcomes.append((n % 2, got == "session_confirm"))
+    finally:
+        for client in clients:
+            client.close()
+    accepted = [ok for _, ok in outcomes]
+    assert sum(accepted) <= NEW_SESSIONS and not accepted[-1] and not accepted[-2]
+    refused_on = {instance for instance, ok in outcomes if not ok}
+    assert refused_on == {0, 1}  # one count for both: each refuses once it is reached
 
 
 def test_one_instance_killed_mid_run_and_the_other_carries_on(cluster, backing):
