@@ -227,6 +227,7 @@ def test_typing_indicator_new_conversation_and_an_unreachable_server(page, stack
 
     first = session_id(page, stack)
     page.get_by_role("button", name="New conversation").click()
+    page.get_by_role("button", name="Keep it").click()
     expect(bot_messages(page)).to_have_count(1)
     expect(page.locator("praxis-chat .message.user")).to_have_count(0)
     assert session_id(page, stack) not in (None, first)
@@ -331,3 +332,35 @@ def test_delete_my_conversation_asks_first_then_deletes_it_for_real(page, stack)
     assert session_id(page, stack) not in (None, old)
     with sqlite3.connect(db) as c:
         assert c.execute(count, (old,)).fetchone()[0] == 0
+
+
+def test_a_new_conversation_deletes_or_keeps_the_old_one_never_strands_it(page, stack):
+    open_demo(page, stack)
+    say(page, "hello")
+    first = session_id(page, stack)
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.get_by_role("button", name="Keep it")).to_be_focused()
+    page.get_by_role("button", name="Cancel").click()
+    assert session_id(page, stack) == first  # nothing happened
+    page.get_by_role("button", name="New conversation").click()
+    page.get_by_role("button", name="Keep it").click()
+    expect(page.locator("praxis-chat .message.user")).to_have_count(0)
+    expect(bot_messages(page)).to_have_count(1)  # a fresh greeting
+    second = session_id(page, stack)
+    assert second not in (None, first)
+    say(page, "what is the report about?")
+    back = page.get_by_role("button", name="Back to the conversation kept on")
+    back.click()  # the kept one, with its history; the second is kept in its place
+    expect(page.locator("praxis-chat .message.user").first).to_contain_text("hello")
+    assert session_id(page, stack) == first
+    page.get_by_role("button", name="New conversation").click()
+    page.get_by_role("button", name="Delete it").click()
+    expect(page.locator("praxis-chat .status")).to_contain_text("Your conversation was deleted")
+    db = stack.settings.path(stack.settings.tracker_db)
+    count = "SELECT count(*) FROM events WHERE sender_id = ?"
+    with sqlite3.connect(db) as c:
+        assert c.execute(count, (first,)).fetchone()[0] == 0  # deleted for real
+        assert c.execute(count, (second,)).fetchone()[0] > 0  # kept
+    back.click()
+    expect(page.locator("praxis-chat .message.user").first).to_contain_text(
+        "what is the report about?")

@@ -72,7 +72,7 @@ class PraxisChat extends HTMLElement {
       el("span", { class: "launcher-label" }));
     this.heading = el("h2", { id: id("title") });
     this.newButton = el("button", { type: "button", class: "header-button",
-      onclick: () => this.newConversation(), text: "New conversation" });
+      onclick: () => this.askNew(true), text: "New conversation" });
     this.closeButton = el("button", { type: "button", class: "header-button",
       "aria-label": "Close chat", onclick: () => this.setOpen(false) },
     el("span", { "aria-hidden": "true", text: "✕" }));
@@ -103,10 +103,20 @@ class PraxisChat extends HTMLElement {
       el("p", { id: id("confirm"), text: "Delete this whole conversation from Praxis? This cannot be undone." }),
       el("button", { type: "button", class: "danger", onclick: () => this.deleteConversation(), text: "Delete" }),
       el("button", { type: "button", class: "choice", onclick: () => this.askToDelete(false), text: "Cancel" }));
+    // "New conversation" asks what becomes of this one: deleted from Praxis, or kept to come
+    // back to on this browser (its history and its journal).
+    this.confirmNew = el("div", { class: "confirm", role: "group", "aria-labelledby": id("confirm-new"), hidden: true },
+      el("p", { id: id("confirm-new"), text: "Start a new conversation. Delete this one from Praxis, or keep it to come back to on this browser?" }),
+      el("button", { type: "button", class: "danger", onclick: () => { this.askNew(false); this.deleteConversation(); }, text: "Delete it" }),
+      el("button", { type: "button", class: "choice", onclick: () => { this.askNew(false); this.keep(this.sessionId()); this.newConversation(); }, text: "Keep it" }),
+      el("button", { type: "button", class: "choice", onclick: () => this.askNew(false), text: "Cancel" }));
+    this.backButton = el("button", { type: "button", class: "link-button", hidden: true,
+      onclick: () => this.reopen() });
     this.panel = el("section", { id: id("panel"), class: "panel", "aria-labelledby": id("title") },
       el("header", {}, this.heading, el("div", { class: "header-actions" }, this.newButton, this.closeButton)),
       this.log, this.typing, this.status, this.form,
-      el("div", { class: "footer" }, this.deleteButton, this.confirmDelete));
+      el("div", { class: "footer" }, this.confirmNew, this.deleteButton, this.confirmDelete, this.backButton));
+    this.showKept();
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") { e.stopPropagation(); this.setOpen(false); }
     });
@@ -208,6 +218,60 @@ class PraxisChat extends HTMLElement {
     if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
     else this.retry();
     this.input.focus();
+  }
+
+  // --- kept conversations: reachable again from this browser ---------------------------------
+
+  get keptKey() { return `${this.storageKey}:kept`; }
+
+  kept() {
+    try {
+      const list = JSON.parse(localStorage.getItem(this.keptKey) || "[]");
+      return Array.isArray(list) ? list.filter((k) => k && typeof k.id === "string") : [];
+    } catch { return []; }
+  }
+
+  keep(id) {
+    if (!id) return;
+    const list = [{ id, at: new Date().toISOString() }, ...this.kept().filter((k) => k.id !== id)];
+    localStorage.setItem(this.keptKey, JSON.stringify(list.slice(0, 10)));
+    this.showKept();
+  }
+
+  showKept() {
+    const [latest] = this.kept();
+    this.backButton.hidden = !latest;
+    if (latest) {
+      const when = new Date(latest.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      this.backButton.textContent = `Back to the conversation kept on ${when}`;
+    }
+  }
+
+  // Go back to the latest kept conversation; the one open now is kept in its place.
+  reopen() {
+    const [latest, ...rest] = this.kept();
+    if (!latest) return;
+    localStorage.setItem(this.keptKey, JSON.stringify(rest));
+    if (this.log.querySelector(".message.user")) this.keep(this.sessionId());
+    this.session = latest.id;
+    localStorage.setItem(this.storageKey, latest.id);
+    this.outbox = [];
+    this.log.replaceChildren();
+    this.ready = false;
+    this.showKept();
+    if (this.socket.connected) this.socket.emit("session_request", { session_id: latest.id });
+    else this.retry();
+    this.input.focus();
+  }
+
+  askNew(asking) {
+    if (asking && !this.log.querySelector(".message.user")) {  // nothing said yet: nothing to keep
+      this.newConversation();
+      return;
+    }
+    this.confirmNew.hidden = !asking;
+    this.newButton.disabled = asking;
+    (asking ? this.confirmNew.querySelector(".choice") : this.newButton).focus();
   }
 
   askToDelete(asking) {
