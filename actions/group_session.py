@@ -26,10 +26,10 @@ from actions import grounding
 from actions.base import PraxisAction, ReportAccess, owner_of
 from actions.citations import message
 from actions.journal import entity
-from actions.reflection import MIN_WORDS, reset_events
-from actions.themes import THEMES, SessionPrompt, session_prompts
+from actions.reflection import MIN_WORDS
+from actions.themes import STEPS, THEMES, SessionPrompt, session_prompts
 from knowledge.chunking import Chunk
-from store import group_sessions
+from store import codes, group_sessions
 from store.group_sessions import JoinRefused, Place
 from store.reflections import Forgotten
 
@@ -119,8 +119,40 @@ class ActionJoinSession(GroupAction):
         dispatcher.utter_message(text=f"Welcome to “{place.title}”. {pacing} ({n} prompts in "
                                  f"all). To your trainer you are Participant {place.number}.")
         consent = None if place.shares is None else ("share" if place.shares else "private")
-        return [*reset_events(), SlotSet(ACTIVE, True), SlotSet(CONSENT, consent),
-                SlotSet(ANSWER, None), SlotSet(ASKED, None)]
+        # a reflection in progress is kept (paused), to be continued after the session
+        return [SlotSet(ACTIVE, True), SlotSet(CONSENT, consent), SlotSet(ANSWER, None),
+                SlotSet(ASKED, None)]
+
+
+class ActionOfferSession(GroupAction):
+    """A join link was followed (``?session=CODE``): ask before joining, and say that a
+    reflection in progress is kept, to be continued after the session."""
+
+    def name(self) -> str:
+        return "action_offer_session"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        code = entity(tracker, "session_code")
+        if not code:
+            return []
+        try:
+            title = await asyncio.to_thread(group_sessions.title_for, str(code), self.settings)
+        except JoinRefused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return []
+        except SQLAlchemyError:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return []
+        theme = THEMES.get(tracker.get_slot("theme") or "")
+        kept = (f" Your reflection on {theme.title.lower()} so far will be kept: say "
+                "\"continue\" after the session to go on with it."
+                if theme and any(tracker.get_slot(s) for s in STEPS) else "")
+        join = f'/join_session{{"session_code": "{codes.normalise(str(code))}"}}'
+        dispatcher.utter_message(text=f"Join the session “{title}” now?{kept}",
+                                 buttons=[{"title": "Join now", "payload": join},
+                                          {"title": "Not now", "payload": "/decline_session"}])
+        return []
 
 
 class ActionAskGroupConsent(PraxisAction):

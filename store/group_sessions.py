@@ -132,6 +132,18 @@ def _place(row: GroupSession, p: Participant) -> Place:
                  row.trainer_paced, p.number, p.shares, prompt, done, ended)
 
 
+def title_for(code: str, settings: config.Settings | None = None) -> str:
+    """The title of the open session with ``code``, without joining it; JoinRefused says why
+    it cannot be joined."""
+    wanted = codes.normalise(code)
+    if not codes.well_formed(wanted):
+        raise JoinRefused("That doesn't look like a session code: it has 8 letters and "
+                          "digits, like ABCD2345.")
+    with session(settings) as s:
+        return _open(s.scalars(select(GroupSession).where(
+            GroupSession.code == wanted)).first()).title
+
+
 def join(code: str, owner: Owner, settings: config.Settings | None = None) -> Place:
     """Join the session with ``code`` (again, if already in it); JoinRefused says why not."""
     wanted = codes.normalise(code)

@@ -21,6 +21,7 @@ from praxis.config import ROOT
 from store import group_sessions
 from store.db import session
 from store.models import GroupSession
+from store.reflections import Owner
 
 pytestmark = pytest.mark.e2e
 
@@ -103,6 +104,8 @@ def test_a_trainer_paced_session_from_creation_to_export(browser, stack, trainer
     people = [new_page(browser) for _ in range(3)]
     for n, page in enumerate(people):
         page.goto(link)
+        expect(bot(page).last).to_contain_text("Join the session “Team away-day")
+        page.locator("praxis-chat").get_by_role("button", name="Join now").click()
         expect(bot(page).filter(has_text="Welcome to “Team away-day")).to_have_count(1)
         expect(bot(page).last).to_contain_text("may your answers in this session be shown")
         choice = "Yes, share anonymously" if n < 2 else "No, keep them private"
@@ -167,6 +170,7 @@ def test_a_trainer_paced_session_from_creation_to_export(browser, stack, trainer
 
     late = new_page(browser)  # joins after two moves: starts at the current prompt
     late.goto(link)
+    late.locator("praxis-chat").get_by_role("button", name="Join now").click()
     late.locator("praxis-chat").get_by_role("button", name="No, keep them private").click()
     prompt_shown(late, 3)
     expect(bot(late).filter(has_text="Prompt 1 ·")).to_have_count(0)
@@ -303,3 +307,33 @@ def test_the_next_prompt_waits_for_a_participant_met_with_a_safety_reply(stack):
     people = {p.number: p for p in group_sessions.get(row.id, "tess", stack.settings).participants}
     assert [len(people[n].answers) for n in sorted(people)] == [1, 0]
     assert people[2].answered == 1
+
+
+def test_a_join_link_asks_first_and_keeps_the_reflection_in_progress(browser, stack):
+    row = group_sessions.create("tess", "Lunchtime session", ["leadership"], 4, False, "",
+                                stack.settings)
+    page = new_page(browser)
+    page.goto(f"{stack.settings.web_base_url}/")
+    expect(bot(page).first).to_contain_text("I'm Praxis")
+    say(page, '/start_reflection{"theme": "power_dynamics"}')
+    expect(bot(page).last).to_contain_text("What?")
+    say(page, ANSWERS["first"][0])
+    expect(bot(page).last).to_contain_text("So what?")
+    page.goto(f"{stack.settings.web_base_url}/?session={row.code}")  # the same conversation
+    offer = bot(page).filter(has_text="Join the session “Lunchtime session” now?")
+    expect(offer).to_have_count(1)
+    expect(offer).to_contain_text("Your reflection on power dynamics so far will be kept")
+    assert group_sessions.place(Owner(session_of(page, stack), "socketio"),
+                                stack.settings) is None  # not joined by following the link
+    page.locator("praxis-chat").get_by_role("button", name="Join now").click()
+    expect(bot(page).filter(has_text="Welcome to “Lunchtime session”")).to_have_count(1)
+    say(page, "leave the session")
+    expect(bot(page).last).to_contain_text("You've left the session")
+    say(page, "continue")
+    expect(bot(page).last).to_contain_text("So what?")  # where the reflection was
+    page.context.close()
+
+
+def session_of(page: Page, stack) -> str:
+    key = f"praxis:session:{stack.settings.rasa_base_url}"
+    return page.evaluate("k => localStorage.getItem(k)", key)

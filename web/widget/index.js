@@ -2,8 +2,8 @@
 //
 // Attributes: server (the Rasa server's URL), chat-title, accent (a CSS colour for the header and
 // buttons), accent-text (the colour of text on it; chosen for contrast when left out), open (start
-// opened), session-code (a trainer's group session to join; a page opened with ?session=CODE
-// joins it too). It speaks to Rasa's socket.io channel with a session id kept in localStorage, so
+// opened), session-code (a trainer's group session, offered to join; so is ?session=CODE in the
+// page's address: the practitioner is asked first). It speaks to Rasa's socket.io channel with a session id kept in localStorage, so
 // a reload or a dropped connection resumes the same conversation and shows its history again.
 import { io } from "socket.io-client";
 import css from "./style.css";
@@ -202,7 +202,7 @@ class PraxisChat extends HTMLElement {
     const joined = `praxis:joined:${this.server}:${this.session}:${code}`;
     if (code && !sessionStorage.getItem(joined)) {  // once per conversation and tab
       sessionStorage.setItem(joined, "1");
-      this.emit(`/join_session${JSON.stringify({ session_code: code })}`);
+      this.emit(`/offer_session${JSON.stringify({ session_code: code })}`);  // asks first
     } else if (!messages.length && !waiting.length) this.emit(GREETING);
     for (const m of waiting) { this.showUser(m.shown); this.emit(m.payload); }
     this.scrollDown();
