@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import ann, load, retrieval
+from bench import ann, load, retrieval, sign_in
 from knowledge.embedding import Embedder
 from knowledge.engine import KnowledgeBase
 from praxis import config
@@ -252,6 +252,12 @@ def table(results: dict[str, Any]) -> str:
                       f"{name} {r['verifier_and_details']['abstain_recall']} "
                       f"({r['verifier_and_details']['false_refusals']})"
                       for name, r in ret["without"].items()) + "."]
+    if "sign_in" in results:
+        f = results["sign_in"]
+        lines += ["", f"Sign-in flood ({f['attempts']} wrong sign-ins, {f['at_once']} at once, "
+                  f"new names): the web app's RSS {f['rss_mb_before']} MB before, "
+                  f"{f['rss_mb_peak']} MB at most, {f['rss_mb_after']} MB after; answered "
+                  + ", ".join(f"{n} × {code}" for code, n in f["statuses"].items()) + "."]
     if "bench_s" in results:
         steps = "; ".join(f"{k} {v} s" for k, v in results["bench_s"].items())
         lines += ["", f"Time of each benchmark step: {steps}."]
@@ -312,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         ("rasa train", lambda: results.update(train_s=train_figures(args.install_model))),
         ("servers and turn latency", lambda: results.update(server_figures())),
         ("vector search", lambda: results.update(search_ms=ann.measure(sizes=sizes))),
+        ("sign-in flood", lambda: results.update(sign_in=sign_in.measure())),
     ]
     started = time.perf_counter()
     results["bench_s"] = {}
