@@ -29,7 +29,7 @@ from actions.opening import SITUATION, fitting_themes, offer_text, say_more_prom
 from actions.record import ANSWER_LABELS, Reflection
 from actions.themes import MODEL_NAME, STEP_LABELS, STEPS, THEMES, Theme, match_theme
 from knowledge.chunking import Chunk
-from praxis.phrasing import is_an_answer, situation_in
+from praxis.phrasing import asks_for_the_theme, is_an_answer, situation_in
 from store import reflections
 from store.reflections import Forgotten
 
@@ -180,6 +180,12 @@ class ValidateReflectionForm(ReportAccess, FormValidationAction):
             kept.slots["theme"] = previous
             return {"theme": previous,
                     **self.take_answer(waiting, msg.get("text") or "", dispatcher, kept)}
+        text, intent = msg.get("text") or "", (msg.get("intent") or {}).get("name")
+        if (waiting not in STEPS and intent == "start_reflection" and not asks_for_the_theme(text)
+                and situation_in(text, msg.get("entities") or [])):
+            # a theme's subject mentioned in what happened ("… our group workshop pilot") set the
+            # theme from its entity: the form asks, offering the themes the situation fits
+            return {"theme": None}
         theme = THEMES.get(str(value)) or match_theme(str(value))
         if theme is None:
             theme = self.theme_by_meaning(str(value))
@@ -361,6 +367,8 @@ class ActionResetReflection(PraxisAction):
         situation = None
         if intent in ("start_reflection", "affirm"):
             situation = opening_situation(tracker)
+            if situation and not asks_for_the_theme(msg.get("text") or ""):
+                named = None  # a subject mentioned in what happened: the fitting themes offered
         elif intent == "choose_theme" and not tracker.get_slot(STEPS[0]):
             situation = tracker.get_slot(SITUATION)  # a theme chosen from those offered for it
         return reset_events(named, situation)

@@ -81,8 +81,14 @@ _SWITCH = re.compile(r"\b(?:instead|switch|change|another|different|rather|refle
                      r"reflection on|do one on|start again|start over|new reflection)\b", re.I)
 
 
+def asks_for_the_theme(text: str) -> bool:
+    """Whether a message that names a theme asks for it ("reflect on", "another", "instead"),
+    rather than mentioning its subject while saying what happened."""
+    return bool(_SWITCH.search(text))
+
+
 def is_an_answer(text: str, entities: list[dict]) -> bool:
     """Whether a message read as choosing a theme is an answer that mentions one: it says what
     happened (beyond the theme it names) and does not ask to switch."""
     return (not text.startswith("/") and situation_in(text, entities) is not None
-            and not _SWITCH.search(text))
+            and not asks_for_the_theme(text))

@@ -6,8 +6,10 @@ model that reads what the message means), and when that call fails or times out
 (``SAFETY_TIMEOUT_S``) it judges by the phrase floor alone (``praxis.safety_phrases``), and says
 so in the log. A message that signals risk gets ``distress`` with full confidence and one
 ``risk_kind`` entity per kind it signals, most serious first, so the dialogue answers with the
-reply of that kind (``actions.safety``), never with the next reflective prompt. A false alarm
-costs one kind message and is undone with "you misread me"; a miss costs far more.
+reply of that kind (``actions.safety``), never with the next reflective prompt. When the
+detector answered and found nothing, a ``distress`` reading of the intent classifier's own is
+replaced by its next one: the detector, measured on its own labelled sets, decides. A false
+alarm costs one kind message and is undone with "you misread me"; a miss costs far more.
 """
 
 from __future__ import annotations
@@ -86,22 +88,28 @@ class DistressGuard(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> DistressGuard:
         return cls(config)
 
-    def kinds(self, text: str) -> list[str]:
+    def verdict(self, text: str) -> tuple[list[str], bool]:
         """The kinds ``text`` signals, most serious first: the detector's verdict, which includes
-        the phrase floor, or the floor alone when the detector cannot be reached."""
+        the phrase floor, or the floor alone when the detector cannot be reached; and whether
+        the detector gave it."""
         found = self._detector.kinds(text) if self._detector else None
         if found is None:
             floor = phrase_kind(text)
-            found = [floor] if floor else []
-        return found
+            return ([floor] if floor else []), False
+        return found, True
+
+    def kinds(self, text: str) -> list[str]:
+        return self.verdict(text)[0]
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text.strip() or PAYLOAD.fullmatch(text.strip()):
                 continue
-            kinds = self.kinds(text)
+            kinds, judged = self.verdict(text)
             if not kinds:
+                if judged:  # the detector, measured on its own sets, decides; not the classifier
+                    self._not_distress(message)
                 continue
             intent = {"name": DISTRESS_INTENT, "confidence": 1.0}
             ranking = [i for i in message.get(INTENT_RANKING_KEY) or []
@@ -113,3 +121,15 @@ class DistressGuard(GraphComponent, IntentClassifier):
                 {"entity": KIND_ENTITY, "value": k, "start": 0, "end": len(text),
                  "extractor": type(self).__name__} for k in kinds], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _not_distress(message: Message) -> None:
+        """The intent classifier read distress where the detector found none: its next reading
+        stands (a false alarm of the classifier's is not the detector's)."""
+        if (message.get(INTENT) or {}).get("name") != DISTRESS_INTENT:
+            return
+        ranking = [i for i in message.get(INTENT_RANKING_KEY) or []
+                   if i.get("name") != DISTRESS_INTENT]
+        intent = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 1.0}
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -3,7 +3,10 @@ that asks for more instead of asking again."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reflection import (
     ActionAskAnswerWhat,
@@ -52,6 +55,14 @@ def test_the_opening_is_kept_but_not_a_theme_named_in_it(make_tracker):
                                              "start": 32, "end": len(said)}]))
     assert slot_events(events)["situation"] is None and slot_events(events)["theme"] == \
         "leadership"
+
+
+def test_a_subject_mentioned_in_what_happened_is_offered_not_chosen(make_tracker):
+    start = PILOT.index("group workshop")
+    events, _ = run(ActionResetReflection(None, SETTINGS), make_tracker(
+        PILOT, "start_reflection", entities=[{"entity": "theme", "value": "group_guidance",
+                                              "start": start, "end": start + 14}]))
+    assert slot_events(events)["situation"] == PILOT and slot_events(events)["theme"] is None
 
 
 def test_the_situation_stays_when_a_theme_is_chosen_for_it(make_tracker):
@@ -155,3 +166,20 @@ def test_an_answer_whose_entity_set_another_theme_keeps_the_theme(kb, make_track
     assert slots["theme"] == "leadership" and slots["answer_what"] == answer
     [reply] = texts(messages)  # related to the leadership reflection's finding, or to none
     assert reply.startswith("Thank you.") and "contrasting perspectives" not in reply
+
+
+def test_a_theme_set_from_a_subject_in_what_happened_is_asked_for_instead(make_tracker):
+    start = PILOT.index("group workshop")
+    tracker = make_tracker(PILOT, "start_reflection", slots={"situation": PILOT},
+                           entities=[{"entity": "theme", "value": "group_guidance",
+                                      "start": start, "end": start + 14}],
+                           active_loop="reflection_form")
+    slots = asyncio.run(ValidateReflectionForm(None, SETTINGS).validate_theme(
+        "group_guidance", CollectingDispatcher(), tracker, {}))
+    assert slots == {"theme": None}
+    asked = make_tracker("can i reflect on leadership", "start_reflection",
+                         entities=[{"entity": "theme", "value": "leadership", "start": 16,
+                                    "end": 26}], active_loop="reflection_form")
+    slots = asyncio.run(ValidateReflectionForm(None, SETTINGS).validate_theme(
+        "leadership", CollectingDispatcher(), asked, {}))
+    assert slots == {"theme": "leadership"}
