@@ -358,9 +358,14 @@ class ActionResetReflection(PraxisAction):
                 and is_an_answer(msg.get("text") or "", msg.get("entities") or [])):
             # an answer that names a theme's subject ("… about our group workshops") read as a
             # wish to switch theme: the theme the message's entity set is put back, and the
-            # form, which runs next, takes the message as the answer
-            return [SlotSet("theme", theme_before_this_message(tracker)),
-                    SlotSet(waiting, msg.get("text"))]
+            # message is taken as the answer, related to the report as the form would
+            kept = tracker.copy()
+            kept.slots["theme"] = theme_before_this_message(tracker)
+            form = ValidateReflectionForm(self._retriever, self._settings, self._depth,
+                                          self._embed)
+            taken = form.take_answer(waiting, msg.get("text") or "", dispatcher, kept)
+            return [SlotSet("theme", kept.slots["theme"]),
+                    *(SlotSet(k, v) for k, v in taken.items())]
         if intent in ("start_reflection", "choose_theme"):
             named = next((e.get("value") for e in msg.get("entities", [])
                           if e.get("entity") == "theme" and e.get("value") in THEMES), None)
