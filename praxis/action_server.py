@@ -39,11 +39,7 @@ async def safety(request: Any) -> Any:
 
     from actions.retrieval import risk_detector
 
-    try:
-        body = request.json
-    except Exception:  # sanic's own error for a body that is not JSON
-        body = None
-    text = body.get("text") if isinstance(body, dict) else None
+    text = _body(request).get("text")
     if not isinstance(text, str):
         return response.json({"error": "expected {\"text\": \"...\"}"}, status=400)
     verdict = await asyncio.to_thread(

@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -30,6 +31,11 @@ def migrate(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(7734201)"))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` with its time zone (UTC): SQLite gives stored datetimes back without it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _owner_only(path: Path) -> None:

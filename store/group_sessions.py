@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from praxis import config
 from store import codes
-from store.db import session
+from store.db import aware, session
 from store.models import GroupSession, Participant, SharedAnswer
 from store.reflections import Owner, refuse_if_forgotten
 
@@ -53,10 +53,6 @@ class Place:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops it
 
 
 def create(trainer: str, title: str, themes: list[str], prompts: int, trainer_paced: bool,
@@ -111,7 +107,7 @@ def _open(row: GroupSession | None) -> GroupSession:
                           "your trainer.")
     if row.ended_at is not None:
         raise JoinRefused(f"The session “{row.title}” has ended, so it can't be joined.")
-    if _aware(row.expires_at) <= now():
+    if aware(row.expires_at) <= now():
         raise JoinRefused(f"The code for “{row.title}” has expired. Please ask your trainer "
                           "for a new one.")
     return row

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from praxis import config
-from store.db import session
+from store.db import aware, session
 from store.models import ForgottenSender, Reflection
 
 
@@ -36,9 +36,7 @@ def refuse_if_forgotten(s: Session, owner: Owner) -> None:
     row = s.get(ForgottenSender, owner.sender_id)
     if row is None:
         return
-    at = row.forgotten_at if row.forgotten_at.tzinfo else row.forgotten_at.replace(
-        tzinfo=timezone.utc)  # SQLite drops it
-    if at.timestamp() >= owner.turn_started:
+    if aware(row.forgotten_at).timestamp() >= owner.turn_started:
         raise Forgotten(owner.sender_id)
 
 

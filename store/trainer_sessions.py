@@ -10,16 +10,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, select
 
 from praxis import config
-from store.db import session
+from store.db import aware, session
 from store.models import TrainerSession
 
 
 def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops it
 
 
 def open_for(trainer: str, hours: float, settings: config.Settings | None = None) -> str:
@@ -39,7 +35,7 @@ def trainer_of(token: str, settings: config.Settings | None = None) -> str | Non
         return None
     with session(settings) as s:
         row = s.scalars(select(TrainerSession).where(TrainerSession.id == _key(token))).first()
-        if row is None or _aware(row.expires_at) <= datetime.now(timezone.utc):
+        if row is None or aware(row.expires_at) <= datetime.now(timezone.utc):
             return None
         return row.trainer
 

@@ -98,9 +98,6 @@ class DistressGuard(GraphComponent, IntentClassifier):
             return ([floor] if floor else []), False
         return found, True
 
-    def kinds(self, text: str) -> list[str]:
-        return self.verdict(text)[0]
-
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
