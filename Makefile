@@ -100,7 +100,7 @@ test-python: setup browser services
 
 # The risk detector on the held-out safety set, which nothing is tuned on: its figures in the log
 # (the pytest suite asserts them, tests/actions/test_risk.py).
-safety-eval: $(VENV)/.installed
+safety-eval: index
 	$(PRAXIS) safety-eval --set heldout
 
 # How answers are related to the report, and how messages are routed, on the held-out labelled

@@ -7,7 +7,7 @@ import threading
 from typing import Protocol
 
 from actions.depth import DepthEstimator
-from actions.risk import RiskDetector
+from actions.risk import RiskDetector, open_detector
 from knowledge.chunking import Chunk
 from knowledge.engine import Coverage, Hit, KnowledgeBase
 from praxis import config
@@ -73,13 +73,11 @@ _risk: RiskDetector | None = None
 
 
 def risk_detector() -> RiskDetector:
-    """The risk detector of this process, fitted once on the knowledge base's embedder."""
+    """The risk detector of this process, made once for the knowledge base's embedder."""
     global _risk
     kb = knowledge_base()
     with _lock:
         if _risk is None:
-            embedder = kb.embedder
-            _risk = RiskDetector.cached(embedder.embed, config.get().index_path,
-                                        f"{embedder.name} {embedder.precision}")
+            _risk = open_detector(kb.embedder, config.get().index_path)
             log.info("risk detector ready (exemplars %s)", _risk.fingerprint)
         return _risk

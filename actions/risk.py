@@ -1,13 +1,15 @@
 """The risk detector: whether a message signals trouble, and which kind (``praxis.safety_phrases``).
 
-Two logistic regressions over the same features, fitted when the action server starts on the
-labelled exemplars in ``actions/data/safety_training*.yml`` (a second or two): one says whether a
-message signals risk at all, the other which kind. The features are the message's sentence
-embedding (the knowledge base's model: what it means, so "everyone would be better off if I just
-wasn't around" is risk though no word of it is alarming) beside its words and character n-grams
-(TF-IDF: how it is put, so "the booking system is hopeless" is not). The phrase floor is added to
-the verdict, so an explicit phrase is never missed. ``praxis safety-eval`` measures both together
-on ``tests/safety/``.
+Two judges, averaged. Logistic regressions, fitted when the action server starts on the labelled
+exemplars in ``actions/data/safety_training*.yml`` (a second or two): one says whether a message
+signals risk at all, one whether risk to life, one which kind. Their features are the message's
+sentence embedding (what it means, so "everyone would be better off if I just wasn't around" is
+risk though no word of it is alarming) beside its words and character n-grams (TF-IDF: how it is
+put, so "the booking system is hopeless" is not). And the fine-tuned classifier
+(``actions.risk_classifier``), the embedding model trained further on the same exemplars, which
+tells "morale is at rock bottom" from "I am at rock bottom" better than a frozen embedding can.
+The phrase floor is added to the verdict, so an explicit phrase is never missed.
+``praxis safety-eval`` measures the whole on ``tests/safety/``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -31,7 +34,6 @@ from praxis.safety_phrases import (
     KINDS,
     LIFE,
     MISTREATMENT,
-    STRESS,
     SUICIDAL,
     more_serious,
     normalise,
@@ -43,18 +45,12 @@ log = logging.getLogger(__name__)
 NONE = "none"
 LABELS = (NONE, *KINDS)
 TRAINING = sorted(Path(__file__).with_name("data").glob("safety_training*.yml"))
-# A message is risk when the model gives it at least this probability; chosen by
-# cross-validation on the exemplars and tests/safety/dev*.yml (`praxis safety-eval --choose`),
-# never on the held-out part: the lowest false alarms at which risk to life reaches 0.98 and any
-# risk 0.95 there (0.089), since a missed risk costs more than a false alarm, which the
-# practitioner undoes with one button.
-RISK_THRESHOLD = 0.3
-LIFE_THRESHOLD = 0.2  # the same for risk to life (its own model), chosen the same way
-# Mistreatment and stress are named only above this: "my director turned down the pilot" reads
-# close to mistreatment, and a false alarm there costs more than a miss, which other replies
-# and the practitioner's next words still catch.
-MILDER_THRESHOLD = 0.7
-MILDER = (MISTREATMENT, STRESS)
+# A message is risk when the two judges' mean probability is at least this; chosen on
+# tests/safety/dev*.yml (`praxis safety-eval --choose`), never on the held-out part: the lowest
+# false alarms at which risk to life reaches 0.98 and any risk 0.95 there, since a missed risk
+# costs more than a false alarm, which the practitioner undoes with one button.
+RISK_THRESHOLD = 0.7
+LIFE_THRESHOLD = 0.45  # the same for risk to life (its own model), chosen the same way
 ALSO_SHARE = 0.3  # a second kind (mistreatment beside distress) is named at this probability
 REGULARISATION = 30.0  # LogisticRegression's C, chosen with the thresholds
 EMBEDDING_WEIGHT = 1.0  # the sentence embedding's weight beside the TF-IDF features
@@ -104,20 +100,28 @@ class Assessment:
                 "by": self.by}
 
 
+Classify = Callable[[list[str]], np.ndarray]  # texts to a probability for each of LABELS
+
+
+def exemplars() -> list[Labelled]:
+    return [e for f in TRAINING for e in read_labelled(f)]
+
+
 class RiskDetector:
-    """Fitted once on the exemplars; :meth:`assess` judges messages in one batch."""
+    """Fitted once on the exemplars; :meth:`assess` judges messages in one batch. ``classify``
+    is the fine-tuned classifier's ``probabilities``; without it (a test's few exemplars) the
+    regressions judge alone, against thresholds chosen for the two together."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray],
                  training: list[Labelled] | None = None,
+                 classify: Classify | None = None,
                  threshold: float = RISK_THRESHOLD,
-                 life_threshold: float = LIFE_THRESHOLD,
-                 milder_threshold: float = MILDER_THRESHOLD) -> None:
+                 life_threshold: float = LIFE_THRESHOLD) -> None:
         self.embed = embed
+        self.classify = classify
         self.threshold = threshold
         self.life_threshold = life_threshold
-        self.milder_threshold = milder_threshold
-        examples = training if training is not None else [
-            e for f in TRAINING for e in read_labelled(f)]
+        examples = training if training is not None else exemplars()
         self.fingerprint = hashlib.sha256("\n".join(
             f"{e.kind}\t{e.text}" for e in examples).encode()).hexdigest()[:12]
         texts = [normalise(e.text) for e in examples]
@@ -137,13 +141,13 @@ class RiskDetector:
 
     @classmethod
     def cached(cls, embed: Callable[[list[str]], np.ndarray], folder: Path,
-               model: str) -> RiskDetector:
+               model: str, classify: Classify | None = None) -> RiskDetector:
         """The detector fitted on the exemplars, kept in ``folder`` and fitted again only when
         the exemplars, the embedding model or its precision (``model`` names both) or
         scikit-learn change: a fit takes half a minute or more, which every start would pay."""
         import sklearn
 
-        examples = [e for f in TRAINING for e in read_labelled(f)]
+        examples = exemplars()
         key = hashlib.sha256("\n".join([model, sklearn.__version__, *(
             f"{e.kind}\t{e.text}" for e in examples)]).encode()).hexdigest()[:16]
         path = folder / f"risk-{key}.pickle"
@@ -152,13 +156,12 @@ class RiskDetector:
                 state = pickle.load(f)
             detector = cls.__new__(cls)
             detector.__dict__.update(state)
-            detector.embed = embed
+            detector.embed, detector.classify = embed, classify
             detector.threshold, detector.life_threshold = RISK_THRESHOLD, LIFE_THRESHOLD
-            detector.milder_threshold = MILDER_THRESHOLD
             return detector
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             pass  # none yet, or unreadable: fitted again below
-        detector = cls(embed, examples)
+        detector = cls(embed, examples, classify)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as f:
@@ -178,11 +181,19 @@ class RiskDetector:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Each message's probability of any risk, of risk to life, and of each kind (in
-        :data:`KINDS` order) if it is risk: one row a message."""
-        features = self.features([normalise(t) for t in texts])
-        return np.column_stack([self._risk.predict_proba(features)[:, 1],
+        :data:`KINDS` order) if it is risk: one row a message, the mean of the two judges."""
+        texts = [normalise(t) for t in texts]
+        features = self.features(texts)
+        rows = np.column_stack([self._risk.predict_proba(features)[:, 1],
                                 self._life.predict_proba(features)[:, 1],
                                 self._kind.predict_proba(features)[:, self._columns]])
+        if self.classify is None:
+            return rows
+        labelled = self.classify(texts)  # columns in LABELS order: none, then KINDS
+        risk = 1.0 - labelled[:, 0]
+        life = labelled[:, [LABELS.index(k) for k in LIFE_KINDS]].sum(axis=1)
+        kinds = labelled[:, 1:] / np.maximum(risk, 1e-9)[:, None]
+        return (rows + np.column_stack([risk, life, kinds])) / 2
 
     def assess(self, texts: list[str]) -> list[Assessment]:
         if not texts:
@@ -199,8 +210,6 @@ class RiskDetector:
             modelled = LIFE if kinds[0] >= kinds[1] else SUICIDAL
         elif risk >= self.threshold:
             modelled = KINDS[int(np.argmax(kinds))]
-            if modelled in MILDER and risk < self.milder_threshold:
-                modelled = None
         floor = phrase_kind(text)
         kind = more_serious(modelled, floor)
         if kind is None:
@@ -250,29 +259,32 @@ def meets_targets(result: dict[str, object]) -> bool:
             and result["false_alarms"] <= TARGETS["false_alarms"])  # type: ignore[operator]
 
 
-def choose_threshold(embed: Callable[[list[str]], np.ndarray], pool: list[Labelled],
-                     folds: int = 5) -> list[dict[str, float]]:
-    """Each candidate threshold's figures, by cross-validation over ``pool`` (the exemplars and
-    the dev set: never the held-out set)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    labels = [m.kind for m in pool]
-    rows = np.zeros((len(pool), 2 + len(KINDS)))
-    split = StratifiedKFold(folds, shuffle=True, random_state=0)
-    for train, test in split.split(np.zeros(len(pool)), labels):
-        detector = RiskDetector(embed, [pool[i] for i in train])
-        rows[test] = detector.probabilities([pool[i].text for i in test])
+def choose_threshold(detector: RiskDetector, pool: list[Labelled]) -> list[dict[str, float]]:
+    """Each candidate threshold's figures on ``pool`` (the dev sets, which neither judge is
+    trained on; never the held-out set)."""
+    rows = detector.probabilities([m.text for m in pool])
     out = []
     probe = RiskDetector.__new__(RiskDetector)
-    grid = [(life, float(t), float(m)) for life in (0.1, 0.15, 0.2, 0.25, 0.3)
-            for t in np.round(np.arange(0.3, 0.85, 0.05), 2)
-            for m in np.round(np.arange(0.5, 0.96, 0.05), 2) if m >= t]
-    for life, threshold, milder in grid:
-        probe.threshold, probe.life_threshold, probe.milder_threshold = threshold, life, milder
+    grid = [(float(life), float(t)) for life in np.round(np.arange(0.1, 0.65, 0.05), 2)
+            for t in np.round(np.arange(0.3, 0.85, 0.05), 2)]
+    for life, threshold in grid:
+        probe.threshold, probe.life_threshold = threshold, life
         verdicts = [probe.decide(m.text, r) for m, r in zip(pool, rows, strict=True)]
         result = score(pool, verdicts)
-        out.append({"life_threshold": life, "threshold": threshold, "milder_threshold": milder,
+        out.append({"life_threshold": life, "threshold": threshold,
                     "life_recall": result["life_recall"],
                     "risk_recall": result["risk_recall"],
                     "false_alarms": result["false_alarms"]})
     return out
+
+
+def open_detector(embedder: Any, folder: Path, progress: bool = False) -> RiskDetector:
+    """The detector the action server uses, for ``embedder`` (a ``knowledge.embedding.Embedder``):
+    the fine-tuned classifier kept in ``folder``/risk-classifier (trained first when there is
+    none for these exemplars and this model) and the regressions kept in ``folder``."""
+    from actions import risk_classifier
+
+    classifier, _ = risk_classifier.ensure(folder / risk_classifier.FOLDER, embedder.name,
+                                           exemplars(), LABELS, embedder.precision, progress)
+    return RiskDetector.cached(embedder.embed, folder, f"{embedder.name} {embedder.precision}",
+                               classifier.probabilities)

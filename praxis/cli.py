@@ -6,6 +6,7 @@
     praxis serve                    start the Rasa and action servers (what `make run` does)
     praxis rasa ARGS...             run the Rasa CLI with Praxis's settings in its environment
     praxis safety-eval              the risk detector on the held-out safety set
+    praxis safety-judge             the detector's verdicts on a JSON list of texts from stdin
     praxis grounding-eval           answers related to the report, on the held-out labelled set
 """
 
@@ -46,6 +47,7 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
         m = kb.manifest
         print(f"Indexed {m['chunk_count']} chunks ({m['row_count']} vectors) from "
               f"{', '.join(m['sources'])} with {m['model']} into {settings.index_path}.")
+    _ensure_risk_classifier(settings, kb.embedder)
     if not settings.verify_threshold:
         return 0
     folder = settings.index_path / verifier.FOLDER
@@ -59,6 +61,22 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
           f"{', '.join(info.get('question_files', []))} and the sources' questions "
           f"({info.get('train_s')} s), in {folder}.")
     return 0
+
+
+def _ensure_risk_classifier(settings: config.Settings, embedder) -> None:
+    from actions import risk, risk_classifier
+
+    folder = settings.index_path / risk_classifier.FOLDER
+    examples = risk.exemplars()
+    if risk_classifier.is_current(folder, embedder.name, examples):
+        print(f"Risk classifier is up to date ({folder}).")
+        return
+    print(f"Training the risk classifier on {len(examples)} safety exemplars "
+          f"({risk_classifier.EPOCHS} epochs)...", file=sys.stderr, flush=True)
+    risk_classifier.ensure(folder, embedder.name, examples, risk.LABELS, embedder.precision,
+                           progress=True)
+    info = risk_classifier.manifest_of(folder) or {}
+    print(f"Risk classifier trained ({info.get('train_s')} s), in {folder}.")
 
 
 def cmd_search(args: argparse.Namespace, settings: config.Settings) -> int:
@@ -193,25 +211,21 @@ SAFETY_SETS = config.ROOT / "tests" / "safety"
 def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
     from actions import risk
 
-    embed = _embedder(settings).embed
+    detector = risk.open_detector(_embedder(settings), settings.index_path, progress=True)
     if args.choose:
-        pool = [m for f in risk.TRAINING for m in risk.read_labelled(f)]
-        for dev in sorted(SAFETY_SETS.glob("dev*.yml")):
-            pool += risk.read_labelled(dev)
-        print(f"Cross-validated over the exemplars and the dev sets ({len(pool)} messages); "
-              f"the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD}, RISK_THRESHOLD "
-              f"{risk.RISK_THRESHOLD} and MILDER_THRESHOLD {risk.MILDER_THRESHOLD}:")
-        print("life threshold  threshold  milder threshold  life recall  risk recall  "
+        pool = [m for dev in sorted(SAFETY_SETS.glob("dev*.yml")) for m in risk.read_labelled(dev)]
+        print(f"On the dev sets ({len(pool)} messages; the judges are trained on the exemplars "
+              f"only); the detector uses LIFE_THRESHOLD {risk.LIFE_THRESHOLD}, RISK_THRESHOLD "
+              f"{risk.RISK_THRESHOLD}:")
+        print("life threshold  threshold  life recall  risk recall  "
               "false alarms")
-        for row in risk.choose_threshold(embed, pool):
+        for row in risk.choose_threshold(detector, pool):
             print(f"{row['life_threshold']:14.2f}  {row['threshold']:9.2f}  "
-                  f"{row['milder_threshold']:16.2f}  "
                   f"{row['life_recall']:11.3f}  "
                   f"{row['risk_recall']:11.3f}  {row['false_alarms']:12.3f}")
         return 0
     path = Path(args.set) if args.set.endswith(".yml") else SAFETY_SETS / f"{args.set}.yml"
     messages = risk.read_labelled(path)
-    detector = risk.RiskDetector(embed)
     result = risk.score(messages, detector.assess([m.text for m in messages]))
     print(f"Risk detector on {path.name}: {result['with_risk']} messages with risk, "
           f"{result['without']} without (precision {_embedder_precision(settings)}).")
@@ -233,6 +247,24 @@ def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
     if args.check and not risk.meets_targets(result):
         print("praxis: the risk detector misses its targets on this set", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_safety_judge(args: argparse.Namespace, settings: config.Settings) -> int:
+    """What the action server's detector makes of each text (a JSON list on stdin): for the
+    routing evaluation, which runs in the Rasa env."""
+    from actions import risk
+
+    try:
+        texts = json.load(sys.stdin)
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise ValueError("not a list of strings")
+    except ValueError as exc:
+        print(f"praxis: safety-judge reads a JSON list of texts on stdin ({exc})",
+              file=sys.stderr)
+        return 2
+    detector = risk.open_detector(_embedder(settings), settings.index_path)
+    print(json.dumps([v.as_dict() for v in detector.assess(texts)]))
     return 0
 
 
@@ -302,11 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", default="heldout",
                    help="heldout (default; never tuned on), dev, or a labelled .yml file")
     p.add_argument("--choose", action="store_true",
-                   help="cross-validate thresholds on the exemplars and the dev sets")
+                   help="each threshold's figures on the dev sets, to choose them")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--verbose", action="store_true", help="list the misses and false alarms")
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_safety_eval)
+    p = sub.add_parser("safety-judge", help="the risk detector's verdicts on texts (JSON)")
+    p.set_defaults(func=cmd_safety_judge)
     p = sub.add_parser("grounding-eval",
                        help="how answers are related to the report, on labelled answers")
     p.add_argument("--set", default="heldout",

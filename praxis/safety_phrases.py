@@ -45,7 +45,11 @@ _PHRASES: dict[str, list[str]] = {
     ],
     DISTRESS: [r"nervous breakdown", r"(?:i'?m|i am|feel(?:ing)?) (?:so |really )?depressed",
                # not "can't go on leave", "can't go on the course"
-               r"(?:can'?t|cannot|can not) (?:go on|carry on|keep going)(?= like this|[.!,]|$)"],
+               r"(?:can'?t|cannot|can not) (?:go on|carry on|keep going)(?= like this|[.!,]|$)",
+               # not "stopped eating lunch at my desk"
+               r"(?:i'?ve|i have|i) (?:stopped|given up|gave up) eating(?= and|[.!,;]|$)",
+               r"(?:haven'?t|have not|hardly) (?:eaten|slept) (?:properly )?(?:in|for) "
+               r"(?:days|weeks)"],
 }
 _PATTERNS = {kind: re.compile(r"\b(?:" + "|".join(p) + r")\b", re.IGNORECASE)
              for kind, p in _PHRASES.items()}

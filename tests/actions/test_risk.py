@@ -7,14 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from actions import risk
+from actions import risk, risk_classifier
+from praxis import config
 
 HELDOUT = Path(__file__).resolve().parents[1] / "safety" / "heldout.yml"
 
 
 @pytest.fixture(scope="module")
 def detector(embedder):
-    return risk.RiskDetector(embedder.embed)
+    """The detector as the action server makes it, with the classifier `make setup` trained."""
+    folder = config.get().index_path
+    assert risk_classifier.is_current(folder / risk_classifier.FOLDER, embedder.name,
+                                      risk.exemplars()), "no risk classifier: run `make setup`"
+    return risk.open_detector(embedder, folder)
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +43,12 @@ def test_the_labelled_sets_are_large_enough_and_apart():
 def test_heldout_figures_do_not_fall_below_those_recorded(heldout):
     """What the detector reaches on the held-out set (README "Safety"), kept from regressing."""
     assert heldout["life_recall"] >= 0.98
-    assert heldout["risk_recall"] >= 0.91
-    assert heldout["false_alarms"] <= 0.12
+    assert heldout["risk_recall"] >= 0.95
+    assert heldout["false_alarms"] <= 0.055
 
 
-@pytest.mark.xfail(strict=True, reason="two held-out targets are not met yet: any risk 0.924 "
-                   "of 0.95, false alarms 0.109 of at most 0.05 (risk to life 0.984 meets 0.98)")
+@pytest.mark.xfail(strict=True, reason="one held-out target is not met yet: false alarms 0.054 "
+                   "of at most 0.05 (risk to life 0.984 meets 0.98, any risk 0.951 meets 0.95)")
 def test_heldout_targets(heldout):
     assert risk.meets_targets(heldout)
 
@@ -66,8 +71,6 @@ def test_the_messages_a_new_user_tried(detector):
     assert kinds[5] is None and kinds[6] is None
 
 
-@pytest.mark.xfail(strict=True, reason="read as mistreatment alone: the model does not yet "
-                   "weigh the stopped eating (distress 0.03)")
 def test_mistreatment_with_distress_gets_both_replies(detector):
     [verdict] = detector.assess(["My head of service belittles me in every meeting and I've "
                                  "stopped eating"])
