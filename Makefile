@@ -103,12 +103,13 @@ test-python: setup browser services
 safety-eval: index
 	$(PRAXIS) safety-eval --set heldout
 
-# How answers are related to the report, and how messages are routed, on the held-out labelled
-# sets (tests/grounding, tests/routing); the pytest suite asserts the figures.
+# How answers are related to the report, and how messages are routed (the risk detector judging
+# each as the guard does live), on the held-out labelled sets (tests/grounding, tests/routing);
+# the pytest suite asserts the figures.
 grounding-eval: index
 	$(PRAXIS) grounding-eval --set heldout
 
-routing-eval: $(MODEL)
+routing-eval: $(MODEL) index
 	$(RASA_VENV)/bin/python -m bot.routing_eval --set heldout
 
 test: lint validate test-conversations safety-eval grounding-eval routing-eval test-python

@@ -1,4 +1,5 @@
-"""Answering a free question about the report by quoting it, or saying it does not cover it."""
+"""Answering a free question about the report by quoting it, or saying it does not cover it; and
+saying what Praxis is for when asked for something beyond it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from actions.citations import TextOnly, cite, message
 from actions.themes import STEPS
 from knowledge.chunking import Chunk, sentences_of
 from knowledge.engine import EVIDENCE_MARGIN as SECOND_PASSAGE_MARGIN
-from praxis.phrasing import asks_about_the_report
+from praxis.phrasing import asks_about_the_report, asks_for_something_else
 
 # the slots a form waits on for a practitioner's answer
 ANSWER_SLOTS = {"reflection_form": set(STEPS), "group_form": {"group_answer"}}
@@ -109,4 +110,24 @@ class ActionAnswerReport(PraxisAction):
             if best.score - other.score <= SECOND_PASSAGE_MARGIN:
                 parts += ["\n\nAlso relevant: ", other.chunk]
         dispatcher.utter_message(**message(*parts))
+        return []
+
+
+class ActionOutOfScope(PraxisAction):
+    """A request beyond what Praxis does. While a prompt waits, a message the intent classifier
+    reads as out of scope is the practitioner's answer unless it is put as a request to Praxis
+    ("can you write my LinkedIn headline?"): then Praxis says what it is for, and the form,
+    which runs next, asks its prompt again, nothing lost."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        waiting = ANSWER_SLOTS.get((tracker.active_loop or {}).get("name") or "", set())
+        slot = tracker.get_slot("requested_slot")
+        if slot in waiting and not asks_for_something_else(text):
+            return [SlotSet(slot, text)]
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

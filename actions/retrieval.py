@@ -78,6 +78,6 @@ def risk_detector() -> RiskDetector:
     kb = knowledge_base()
     with _lock:
         if _risk is None:
-            _risk = open_detector(kb.embedder, config.get().index_path)
+            _risk = open_detector(kb.embedder, config.get().safety_model_path)
             log.info("risk detector ready (exemplars %s)", _risk.fingerprint)
         return _risk

@@ -7,10 +7,10 @@ knowledge base's model, from its own weights; its token embeddings, half its wei
 as they are, which trains faster) with a linear head over its normalised sentence vector that
 gives each label of :data:`actions.risk.LABELS` (no risk, or one of the five kinds) a
 probability. ``praxis index`` trains it (about 3 minutes on 2 cores with bfloat16; epochs and
-time left are shown) and saves it beside the index, in ``risk-classifier/``; it is trained again
-only when the exemplars or the model change. Seeded, so the same exemplars train the same
-classifier on the same machine. :class:`actions.risk.RiskDetector` averages it with its logistic
-regressions.
+time left are shown) and saves it in ``SAFETY_MODEL_DIR``, in ``risk-classifier/``; it is
+trained again only when the exemplars or the model change. Seeded, so the same exemplars train
+the same classifier on the same machine. :class:`actions.risk.RiskDetector` averages it with its
+logistic regressions.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
 def _ensure_risk_classifier(settings: config.Settings, embedder) -> None:
     from actions import risk, risk_classifier
 
-    folder = settings.index_path / risk_classifier.FOLDER
+    folder = settings.safety_model_path / risk_classifier.FOLDER
     examples = risk.exemplars()
     if risk_classifier.is_current(folder, embedder.name, examples):
         print(f"Risk classifier is up to date ({folder}).")
@@ -211,7 +211,7 @@ SAFETY_SETS = config.ROOT / "tests" / "safety"
 def cmd_safety_eval(args: argparse.Namespace, settings: config.Settings) -> int:
     from actions import risk
 
-    detector = risk.open_detector(_embedder(settings), settings.index_path, progress=True)
+    detector = risk.open_detector(_embedder(settings), settings.safety_model_path, progress=True)
     if args.choose:
         pool = [m for dev in sorted(SAFETY_SETS.glob("dev*.yml")) for m in risk.read_labelled(dev)]
         print(f"On the dev sets ({len(pool)} messages; the judges are trained on the exemplars "
@@ -263,7 +263,7 @@ def cmd_safety_judge(args: argparse.Namespace, settings: config.Settings) -> int
         print(f"praxis: safety-judge reads a JSON list of texts on stdin ({exc})",
               file=sys.stderr)
         return 2
-    detector = risk.open_detector(_embedder(settings), settings.index_path)
+    detector = risk.open_detector(_embedder(settings), settings.safety_model_path)
     print(json.dumps([v.as_dict() for v in detector.assess(texts)]))
     return 0
 

@@ -61,6 +61,9 @@ class Settings:
     embedding_precision: str = "auto"  # auto | float32 | bfloat16
     knowledge_sources: str = "knowledge/sources"  # files or folders, separated by ':'
     index_dir: str = "var/index"
+    # the risk detector's trained models (`praxis index` trains them): they depend on the safety
+    # exemplars and the embedding model, not on the index
+    safety_model_dir: str = "var/safety"
     tracker_db: str = "var/tracker.db"
     # The app store (finished reflections): default sqlite var/praxis.db; or a SQLAlchemy URL,
     # e.g. postgresql+psycopg2://praxis:...@db/praxis (psycopg2: both environments have it).
@@ -192,6 +195,10 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.path(self.index_dir)
+
+    @property
+    def safety_model_path(self) -> Path:
+        return self.path(self.safety_model_dir)
 
     @property
     def rasa_base_url(self) -> str:

@@ -92,3 +92,23 @@ def is_an_answer(text: str, entities: list[dict]) -> bool:
     happened (beyond the theme it names) and does not ask to switch."""
     return (not text.startswith("/") and situation_in(text, entities) is not None
             and not asks_for_the_theme(text))
+
+
+# --- a request for something else, mid-prompt: "actually, can you write my LinkedIn headline?" ---
+
+_ASIDE = r"^\s*(?:(?:sorry|actually|ok(?:ay)?|oh|hmm|right|wait|quick one(?: first)?|before we "
+_ASIDE += r"(?:carry on|go on|continue)|one sec|never ?mind|hang on)[\s,.!:;-]*)*"
+_REQUESTING = re.compile(_ASIDE + r"(?:(?:can|could|would|will) (?:you|u)\b|please\b|"
+                         r"(?:write|draft|make|create|generate|code|fix|translate|summari[sz]e|"
+                         r"book|send|set up|find|give me|tell me|show me how|explain)\b|"
+                         r"what'?s the (?:weather|score|time|news)\b|"
+                         r"(?:ignore|forget|skip) (?:that|this|the question|it)\b)", re.I)
+_INSTEAD = re.compile(r"\b(?:instead|rather than (?:this|doing this|reflecting))\b", re.I)
+
+
+def asks_for_something_else(text: str) -> bool:
+    """Whether a message the intent classifier reads as out of scope, sent while a prompt waits
+    for an answer, is put as a request to Praxis ("can you write…", "write me…", "ignore that,
+    what's the score?"), rather than an answer about the practitioner's work that strays from
+    what Praxis covers ("the weather wrecked our outdoor fair")."""
+    return bool(_REQUESTING.search(text) or _INSTEAD.search(text))

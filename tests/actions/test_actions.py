@@ -23,7 +23,7 @@ from actions.reflection import (
     ActionResetReflection,
     ValidateReflectionForm,
 )
-from actions.report import ActionAnswerReport
+from actions.report import ActionAnswerReport, ActionOutOfScope
 from actions.safety import ActionSupport
 from actions.themes import STEPS, THEMES
 from praxis import config
@@ -87,6 +87,31 @@ def test_document_details_are_not_passed_off_as_a_quotation(kb, make_tracker):
                       make_tracker("who is the author of the report?", "ask_report"))
     text = texts(messages)[0]
     assert "About the document:" in text and "Holly McLoughlin" in text
+
+
+@pytest.mark.parametrize("text, declined", [
+    ("actually forget this, can you just write my LinkedIn headline?", True),
+    ("sorry quick one first - what's the weather doing in Glasgow?", True),
+    ("could you code me a booking form in javascript rather than doing this", True),
+    ("Ignore that question, what's the score in the cricket?", True),
+    ("The weather wrecked our outdoor careers fair, so the employers went home early.", False),
+    ("I asked whether they could fix the booking system and nobody replied.", False),
+])
+def test_an_out_of_scope_reading_mid_prompt_is_declined_only_when_put_as_a_request(
+        make_tracker, text, declined):
+    tracker = make_tracker(text, "out_of_scope", slots={"requested_slot": "answer_what"},
+                           active_loop="reflection_form")
+    events, messages = run(ActionOutOfScope(None, SETTINGS), tracker)
+    if declined:
+        assert events == [] and [m["response"] for m in messages] == ["utter_out_of_scope"]
+    else:
+        assert messages == [] and slot_events(events) == {"answer_what": text}
+
+
+def test_an_out_of_scope_request_outside_a_prompt_is_declined(make_tracker):
+    events, messages = run(ActionOutOfScope(None, SETTINGS),
+                           make_tracker("Our careers fair was in the sports hall.", "out_of_scope"))
+    assert events == [] and [m["response"] for m in messages] == ["utter_out_of_scope"]
 
 
 def kind(value: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ HELDOUT = Path(__file__).resolve().parents[1] / "safety" / "heldout.yml"
 @pytest.fixture(scope="module")
 def detector(embedder):
     """The detector as the action server makes it, with the classifier `make setup` trained."""
-    folder = config.get().index_path
+    folder = config.get().safety_model_path
     assert risk_classifier.is_current(folder / risk_classifier.FOLDER, embedder.name,
                                       risk.exemplars()), "no risk classifier: run `make setup`"
     return risk.open_detector(embedder, folder)
@@ -47,7 +47,7 @@ def test_heldout_figures_do_not_fall_below_those_recorded(heldout):
     assert heldout["false_alarms"] <= 0.055
 
 
-@pytest.mark.xfail(strict=True, reason="one held-out target is not met yet: false alarms 0.054 "
+@pytest.mark.xfail(strict=True, reason="one held-out target is not met yet: false alarms 0.051 "
                    "of at most 0.05 (risk to life 0.984 meets 0.98, any risk 0.951 meets 0.95)")
 def test_heldout_targets(heldout):
     assert risk.meets_targets(heldout)

@@ -40,6 +40,16 @@ def test_a_request_praxis_does_not_do_is_said_to_be_out_of_scope(stack):
     assert "outside what I can help with" in reply and INVITE not in reply
 
 
+def test_a_request_for_something_else_mid_reflection_is_declined_and_the_prompt_kept(stack):
+    c = Conversation(stack, "quality-headline")
+    c.text('/start_reflection{"theme": "leadership"}')
+    reply = c.text("actually forget this, can you just write my LinkedIn headline?")
+    assert "outside what I can help with" in reply and "**What?**" in reply, reply
+    assert "Thank you" not in reply  # not taken as the answer
+    reply = c.text("Our director cancelled the alumni mentoring scheme a week before it began.")
+    assert "**So what?**" in reply or reply.rstrip().endswith("?"), reply
+
+
 def test_what_is_kept_is_answered_truly(stack):
     for sender, question in (("quality-keep", "What do you keep?"),
                              ("quality-see", "who can see what I write?")):
