@@ -22,6 +22,13 @@ from praxis.phrasing import asks_about_the_report, asks_for_something_else
 ANSWER_SLOTS = {"reflection_form": set(STEPS), "group_form": {"group_answer"}}
 
 
+def waiting_slot(tracker: Tracker) -> str | None:
+    """The slot a form waits on for the practitioner's answer, if one does."""
+    slot = tracker.get_slot("requested_slot")
+    return slot if slot in ANSWER_SLOTS.get((tracker.active_loop or {}).get("name") or "",
+                                            set()) else None
+
+
 def what_it_covers() -> str:
     from actions.themes import THEMES
 
@@ -70,9 +77,8 @@ class ActionAnswerReport(PraxisAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
-        waiting = ANSWER_SLOTS.get((tracker.active_loop or {}).get("name") or "", set())
-        slot = tracker.get_slot("requested_slot")
-        if slot in waiting and not asks_about_the_report(question):
+        slot = waiting_slot(tracker)
+        if slot and not asks_about_the_report(question):
             # an answer that mentions the report's subjects or wonders aloud ("why do we only
             # count appointments?"): the form, which runs next, takes it as the answer
             return [SlotSet(slot, question)]
@@ -125,9 +131,8 @@ class ActionOutOfScope(PraxisAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        waiting = ANSWER_SLOTS.get((tracker.active_loop or {}).get("name") or "", set())
-        slot = tracker.get_slot("requested_slot")
-        if slot in waiting and not asks_for_something_else(text):
+        slot = waiting_slot(tracker)
+        if slot and not asks_for_something_else(text):
             return [SlotSet(slot, text)]
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
