@@ -20,7 +20,6 @@ import json
 import logging
 import random
 import shutil
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,7 +73,7 @@ class RiskClassifier:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from knowledge.embedding import autocast, resolve_model
+        from knowledge.embedding import autocast, resolve_model, training_progress
         from praxis.safety_phrases import normalise
 
         start = time.perf_counter()
@@ -110,10 +109,8 @@ class RiskClassifier:
                 optimiser.step()
                 schedule.step()
             if progress:
-                spent = time.perf_counter() - start
-                print(f"  risk classifier: epoch {epoch + 1}/{epochs}, {spent:.0f} s, about "
-                      f"{spent / (epoch + 1) * (epochs - epoch - 1):.0f} s left",
-                      file=sys.stderr, flush=True)
+                training_progress(f"risk classifier: epoch {epoch + 1}/{epochs}", epoch + 1,
+                                  epochs, start)
         encoder.eval()
         info = {"version": VERSION, "training_hash": training_hash(model, examples),
                 "examples": len(examples), "epochs": epochs, "precision": precision,

@@ -98,7 +98,7 @@ def _batches(pairs: list[Pair]) -> list[list[Pair]]:
 
 
 def _train_member(name: str, pairs: list[Pair], seed: int, epochs: int,
-                  autocast: Any) -> Any:
+                  autocast: Any, on_epoch: Any = None) -> Any:
     import torch
     from sentence_transformers import CrossEncoder
     from transformers.utils import logging as transformers_logging
@@ -119,7 +119,7 @@ def _train_member(name: str, pairs: list[Pair], seed: int, epochs: int,
                                   lr=LEARNING_RATE, weight_decay=0.01)
     loss_of = torch.nn.BCEWithLogitsLoss()
     net.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         for batch in _batches(pairs):
             encoded = tokenizer([q for q, _, _ in batch], [p for _, p, _ in batch],
                                 padding=True, truncation=True, max_length=MAX_TOKENS,
@@ -130,6 +130,8 @@ def _train_member(name: str, pairs: list[Pair], seed: int, epochs: int,
             loss.backward()
             optimiser.step()
             optimiser.zero_grad()
+        if on_epoch:
+            on_epoch(epoch)
     net.eval()
     return model
 
@@ -144,11 +146,21 @@ class Verifier:
 
     @classmethod
     def train(cls, kb: KnowledgeBase, files: list[Path], epochs: int = EPOCHS,
-              members: int = MEMBERS) -> tuple[Verifier, dict[str, Any]]:
+              members: int = MEMBERS, progress: bool = False) -> tuple[Verifier, dict[str, Any]]:
+        from knowledge.embedding import training_progress
+
         start = time.perf_counter()
         pairs = training_pairs(kb, files)
-        models = [_train_member(kb.embedder.name, pairs, SEED + n, epochs, kb.embedder.autocast)
-                  for n in range(members)]
+
+        def tick(n: int) -> Any:
+            if not progress:
+                return None
+            return lambda epoch: training_progress(
+                f"answer verifier: member {n + 1}/{members}, epoch {epoch + 1}/{epochs}",
+                n * epochs + epoch + 1, members * epochs, start)
+
+        models = [_train_member(kb.embedder.name, pairs, SEED + n, epochs, kb.embedder.autocast,
+                                tick(n)) for n in range(members)]
         info = {"version": VERSION, "training_hash": training_hash(kb, files),
                 "pairs": len(pairs), "answering_pairs": int(sum(y for _, _, y in pairs)),
                 "members": members, "epochs": epochs,
@@ -199,13 +211,13 @@ def is_current(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None)
 
 
 def ensure(kb: KnowledgeBase, folder: Path, files: list[Path] | None = None,
-           epochs: int = EPOCHS) -> tuple[Verifier, bool]:
+           epochs: int = EPOCHS, progress: bool = False) -> tuple[Verifier, bool]:
     """Load the verifier in ``folder``, training (and saving) it first when there is none or
     it was trained on other sources or questions. Returns it and whether it was trained."""
     files = question_files() if files is None else files
     if is_current(kb, folder, files):
         return Verifier.load(folder, kb.embedder.precision), False
-    verifier, info = Verifier.train(kb, files, epochs)
+    verifier, info = Verifier.train(kb, files, epochs, progress=progress)
     verifier.save(folder, info)
     log.info("answer verifier trained on %s pairs in %s s", info["pairs"], info["train_s"])
     return verifier, True

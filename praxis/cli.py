@@ -54,8 +54,9 @@ def cmd_index(args: argparse.Namespace, settings: config.Settings) -> int:
     if verifier.is_current(kb, folder):
         print(f"Answer verifier is up to date ({folder}).")
         return 0
-    print("Training the answer verifier (a few minutes)...", file=sys.stderr, flush=True)
-    verifier.ensure(kb, folder)
+    print(f"Training the answer verifier ({verifier.MEMBERS} members of {verifier.EPOCHS} "
+          "epochs)...", file=sys.stderr, flush=True)
+    verifier.ensure(kb, folder, progress=True)
     info = verifier.manifest_of(folder) or {}
     print(f"Answer verifier trained: {info.get('pairs')} question-passage pairs from "
           f"{', '.join(info.get('question_files', []))} and the sources' questions "

@@ -23,10 +23,18 @@ TEXTS = ["I want to end my life", "open my journal"]
 
 @pytest.fixture(scope="module")
 def kept(embedder, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("index") / risk_classifier.FOLDER
+    folder = tmp_path_factory.mktemp("safety") / risk_classifier.FOLDER
     classifier, trained = risk_classifier.ensure(folder, embedder.name, EXEMPLARS, risk.LABELS,
-                                                 epochs=1)
+                                                 epochs=2)
     return folder, classifier, trained
+
+
+def test_training_shows_each_epoch_and_the_time_left(embedder, tmp_path, capsys):
+    risk_classifier.ensure(tmp_path / risk_classifier.FOLDER, embedder.name, EXEMPLARS,
+                           risk.LABELS, progress=True, epochs=2)
+    shown = capsys.readouterr().err
+    assert "risk classifier: epoch 1/2" in shown and "risk classifier: epoch 2/2" in shown
+    assert shown.count("s left") == 2
 
 
 def test_it_is_trained_and_kept_whole(kept, embedder):
@@ -42,7 +50,7 @@ def test_it_is_trained_and_kept_whole(kept, embedder):
 def test_a_kept_classifier_is_loaded_not_trained_again(kept, embedder):
     folder, classifier, _ = kept
     again, trained = risk_classifier.ensure(folder, embedder.name, EXEMPLARS, risk.LABELS,
-                                            epochs=1)
+                                            epochs=2)
     assert not trained
     assert np.allclose(again.probabilities(TEXTS), classifier.probabilities(TEXTS), atol=1e-6)
 

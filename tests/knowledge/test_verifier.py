@@ -44,10 +44,13 @@ def test_training_pairs_come_from_the_sources_and_the_labelled_questions(kb, que
 
 
 def test_trained_saved_reloaded_and_retrained_when_its_questions_change(kb, questions,
-                                                                         tmp_path):
+                                                                         tmp_path, capsys):
     folder = tmp_path / "verifier"
-    trained, fresh = verifier.ensure(kb, folder, [questions], epochs=1)
+    trained, fresh = verifier.ensure(kb, folder, [questions], epochs=1, progress=True)
     assert fresh and (folder / verifier.MANIFEST).exists()
+    shown = capsys.readouterr().err  # each member's epochs, the time so far and left
+    assert f"answer verifier: member {verifier.MEMBERS}/{verifier.MEMBERS}, epoch 1/1" in shown
+    assert shown.count("s left") == verifier.MEMBERS
     info = verifier.manifest_of(folder)
     assert info["pairs"] == len(verifier.training_pairs(kb, [questions]))
     assert info["members"] == verifier.MEMBERS == len(list(folder.glob("member-*"))) > 1
