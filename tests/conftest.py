@@ -35,10 +35,17 @@ def index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def kb(embedder, index_dir):
+    """Built afresh from the shipped report into the test index, with the answer verifier that
+    `praxis index` (`make setup`) trained for the same sources beside it, so that the test stacks
+    judge questions as a deployed one does."""
+    from knowledge import verifier
     from knowledge.engine import KnowledgeBase
 
     kb = KnowledgeBase.build([SOURCES], embedder)
     kb.save(index_dir)
+    trained = config.get().index_path / verifier.FOLDER
+    assert verifier.is_current(kb, trained), "no answer verifier for the report: run `make setup`"
+    shutil.copytree(trained, index_dir / verifier.FOLDER)
     return kb
 
 

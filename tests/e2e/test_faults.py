@@ -146,7 +146,8 @@ def test_an_unusable_index_stops_the_action_server_with_the_fix(tmp_path, index_
     broken.mkdir()
     if damage == "corrupt":
         for f in index_dir.iterdir():
-            (broken / f.name).write_bytes(f.read_bytes())
+            if f.is_file():  # the index's own files, not the verifier beside them
+                (broken / f.name).write_bytes(f.read_bytes())
         (broken / "index.faiss").write_bytes(b"not a faiss index")
     env = {**os.environ, "INDEX_DIR": str(broken), "ACTION_PORT": "9"}
     run = subprocess.run([sys.executable, "-m", "praxis.action_server"], cwd=ROOT, env=env,
