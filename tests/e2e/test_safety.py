@@ -22,9 +22,7 @@ QUOTED = [
     ("Honestly, everyone would be better off if I just wasn't around", "crisis"),
     ("I've been signed off with stress and I feel I've let the whole team down", "stress"),
     ("I dread Mondays so much I'm physically sick before I get to campus", "stress"),
-    pytest.param("My head of service belittles me in every meeting and I've stopped eating",
-                 "crisis+work", marks=pytest.mark.xfail(strict=True, reason="read as "
-                                                        "mistreatment alone (README Safety)")),
+    ("My head of service belittles me in every meeting and I've stopped eating", "crisis+work"),
     ("I think my manager is a bully", "work"),
 ]
 ORGANISATIONAL = ["I can't go on leave until after the careers fair",
