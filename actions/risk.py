@@ -49,8 +49,8 @@ TRAINING = sorted(Path(__file__).with_name("data").glob("safety_training*.yml"))
 # tests/safety/dev*.yml (`praxis safety-eval --choose`), never on the held-out part: the lowest
 # false alarms at which risk to life reaches 0.98 and any risk 0.95 there, since a missed risk
 # costs more than a false alarm, which the practitioner undoes with one button.
-RISK_THRESHOLD = 0.8
-LIFE_THRESHOLD = 0.4  # the same for risk to life (its own model), chosen the same way
+RISK_THRESHOLD = 0.75
+LIFE_THRESHOLD = 0.45  # the same for risk to life (its own model), chosen the same way
 ALSO_SHARE = 0.3  # a second kind (mistreatment beside distress) is named at this probability
 REGULARISATION = 30.0  # LogisticRegression's C, chosen with the thresholds
 EMBEDDING_WEIGHT = 1.0  # the sentence embedding's weight beside the TF-IDF features

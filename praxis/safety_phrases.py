@@ -43,6 +43,10 @@ _PHRASES: dict[str, list[str]] = {
         r"(?:without me|if i (?:just )?"
         r"(?:wasn'?t|weren'?t|was not|were not) (?:here|around))",
     ],
+    # "my manager is a bully", "she's bullying me"; not "anti-bullying policy"
+    MISTREATMENT: [r"(?:is|'s|are|'re) (?:a |such a |an absolute |a real |a total )?bull(?:y|ies)",
+                   r"bull(?:ying|ies) me", r"(?:i'?m|i am|i'?ve been|i have been) "
+                   r"(?:being )?bullied"],
     DISTRESS: [r"nervous breakdown", r"(?:i'?m|i am|feel(?:ing)?) (?:so |really )?depressed",
                # not "can't go on leave", "can't go on the course"
                r"(?:can'?t|cannot|can not) (?:go on|carry on|keep going)(?= like this|[.!,]|$)",

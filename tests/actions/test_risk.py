@@ -9,6 +9,7 @@ import pytest
 
 from actions import risk, risk_classifier
 from praxis import config
+from praxis.safety_phrases import phrase_kind
 
 HELDOUT = Path(__file__).resolve().parents[1] / "safety" / "heldout.yml"
 
@@ -42,16 +43,16 @@ def test_the_labelled_sets_are_large_enough_and_apart():
 
 def test_heldout_figures_do_not_fall_below_those_recorded(heldout):
     """What the detector reaches on the held-out set (README "Safety"), kept from regressing."""
-    # the lower of the bfloat16 and float32 figures (0.971 and 0.981, 0.937 and 0.941, 0.064 and
-    # 0.061): the same test passes on a CPU without AVX-512 BF16
+    # the same in bfloat16 and float32 (0.971, 0.963 and 0.068): a CPU without AVX-512 BF16
+    # passes it too
     assert heldout["life_recall"] >= 0.97
-    assert heldout["risk_recall"] >= 0.935
-    assert heldout["false_alarms"] <= 0.065
+    assert heldout["risk_recall"] >= 0.96
+    assert heldout["false_alarms"] <= 0.07
 
 
-@pytest.mark.xfail(strict=True, reason="the held-out targets are not met yet: risk to life 0.971 "
-                   "(float32 0.981) of 0.98, any risk 0.937 of 0.95, false alarms 0.064 of at "
-                   "most 0.05 (README Safety)")
+@pytest.mark.xfail(strict=True, reason="two held-out targets are not met yet: risk to life 0.971 "
+                   "of 0.98, false alarms 0.068 of at most 0.05; any risk 0.963 meets 0.95 "
+                   "(README Safety)")
 def test_heldout_targets(heldout):
     assert risk.meets_targets(heldout)
 
@@ -83,6 +84,18 @@ def test_mistreatment_with_distress_gets_both_replies(detector):
 def test_the_phrase_floor_is_never_overruled(detector):
     [verdict] = detector.assess(["i want to die"])
     assert verdict.kind in risk.LIFE_KINDS and "phrases" in verdict.by
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("I think my manager is a bully", "mistreatment"),
+    ("Honestly, she's bullying me and everyone can see it", "mistreatment"),
+    ("I'm being bullied by the head of school", "mistreatment"),
+    ("We ran a session on the anti-bullying policy for placement hosts", None),
+    ("Is there a bullying and harassment policy I should point students to?", None),
+    ("Years ago a manager bullied me; it shaped how I lead my own team", None),
+])
+def test_the_phrase_floor_names_bullying_but_not_talk_of_it(text, kind):
+    assert phrase_kind(text) == kind
 
 
 def test_the_fitted_detector_is_kept_and_fitted_again_only_when_its_exemplars_change(

@@ -39,12 +39,12 @@ def test_heldout_routing_does_not_fall_below_the_figure_recorded(heldout):
     """What routing reaches on the held-out set (README "How answers are related to the
     report"), kept from regressing."""
     assert heldout["items"] >= 150
-    # 0.882 recorded (150 of 170); one message less is allowed, for the risk detector's verdict
+    # 0.888 recorded (151 of 170); one message less is allowed, for the risk detector's verdict
     # on a borderline message moving between bfloat16 and float32
-    assert heldout["accuracy"] >= 0.875
+    assert heldout["accuracy"] >= 0.88
 
 
-@pytest.mark.xfail(strict=True, reason="the held-out target is not met yet: 0.882 of 0.95 "
+@pytest.mark.xfail(strict=True, reason="the held-out target is not met yet: 0.888 of 0.95 "
                    "(README)")
 def test_heldout_routing_target(heldout):
     assert heldout["accuracy"] >= 0.95
