@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,9 +114,6 @@ def autocast(precision: str) -> contextlib.AbstractContextManager[object]:
 def training_progress(what: str, done: int, total: int, started: float) -> None:
     """One line on stderr after each of ``total`` steps of training a model (an epoch): how far,
     how long so far and about how long is left."""
-    import sys
-    import time
-
     spent = time.perf_counter() - started
     print(f"  {what}, {spent:.0f} s, about {spent / done * (total - done):.0f} s left",
           file=sys.stderr, flush=True)

@@ -25,7 +25,7 @@ TEXTS = ["I want to end my life", "open my journal"]
 def kept(embedder, tmp_path_factory):
     folder = tmp_path_factory.mktemp("safety") / risk_classifier.FOLDER
     classifier, trained = risk_classifier.ensure(folder, embedder.name, EXEMPLARS, risk.LABELS,
-                                                 epochs=2)
+                                                 epochs=1)
     return folder, classifier, trained
 
 
@@ -50,7 +50,7 @@ def test_it_is_trained_and_kept_whole(kept, embedder):
 def test_a_kept_classifier_is_loaded_not_trained_again(kept, embedder):
     folder, classifier, _ = kept
     again, trained = risk_classifier.ensure(folder, embedder.name, EXEMPLARS, risk.LABELS,
-                                            epochs=2)
+                                            epochs=1)
     assert not trained
     assert np.allclose(again.probabilities(TEXTS), classifier.probabilities(TEXTS), atol=1e-6)
 
